@@ -516,7 +516,7 @@ private:
             if (p->kind == Kind::rotate)
                 batch->rotation = p.get();
         }
-        if (direct_active_)
+        if (direct_active_ && batch->buffer.size() % opt_.alignment != 0)
             batch->buffer.pad(opt_.alignment, next_header(RecordType::padding));
         if (opt_.completion == CompletionMode::durable && has_data)
             batch->needs_sync = true;

@@ -1,0 +1,33 @@
+// The table of marsadm commands. Each command lives in its own cmd_*.cpp.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "command_line.hpp"
+
+namespace mars::marsadm {
+
+// Exit codes of marsadm.
+enum ExitCode : int {
+    kExitOk = 0,      // done
+    kExitFailed = 1,  // the command ran and failed, or found a defect
+    kExitUsage = 2,   // wrong usage
+};
+
+struct Command {
+    std::string name;
+    std::string synopsis; // arguments after the name
+    std::string summary;  // one line for --help
+    std::string details;  // shown by "marsadm <command> --help"
+    OptionSpec options;
+    std::function<int(const CommandLine&)> run;
+};
+
+const std::vector<Command>& all_commands();
+
+// Individual commands.
+Command dump_log_command();
+
+} // namespace mars::marsadm
