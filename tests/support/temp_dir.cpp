@@ -9,7 +9,7 @@ namespace mars::test {
 TempDir::TempDir(const std::string& prefix)
 {
     const char* base = std::getenv("MARS_TEST_TMPDIR");
-    std::string pattern = std::string(base ? base : "/tmp") + "/" + prefix + ".XXXXXX";
+    std::string pattern = std::string(base ? base : "/var/tmp") + "/" + prefix + ".XXXXXX";
     std::vector<char> buf(pattern.begin(), pattern.end());
     buf.push_back('\0');
     if (!::mkdtemp(buf.data()))

@@ -8,8 +8,8 @@ namespace mars::test {
 
 class TempDir {
 public:
-    // Created under $MARS_TEST_TMPDIR, else under /tmp. Not tmpfs by
-    // default, so O_DIRECT and fdatasync behave as on a real /mars.
+    // Created under $MARS_TEST_TMPDIR, else under /var/tmp: not tmpfs,
+    // so O_DIRECT and fdatasync behave as on a real /mars.
     explicit TempDir(const std::string& prefix = "mars-test");
     ~TempDir();
     TempDir(const TempDir&) = delete;
