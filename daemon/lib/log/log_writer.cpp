@@ -304,9 +304,14 @@ private:
                (durable_offset_ == end_offset_ || failed_error_ != 0);
     }
 
+    // A new append starts only once the previous one's write has completed
+    // (while its fdatasync may still run): the next write overlaps the
+    // sync, and requests arriving meanwhile gather into one big append
+    // instead of being spread over many small ones.
     bool can_start_batch() const
     {
-        return inflight_.size() < opt_.max_inflight_batches && !rotation_in_flight_;
+        return inflight_.size() < opt_.max_inflight_batches && !rotation_in_flight_ &&
+               (inflight_.empty() || inflight_.back()->write_done);
     }
 
     void reap_completions()

@@ -41,8 +41,8 @@ struct WriterOptions {
     std::uint32_t alignment = 4096; // append alignment with O_DIRECT
     format::Compression compression = format::Compression::none;
     CompletionMode completion = CompletionMode::durable;
-    std::size_t max_batch_bytes = 8u << 20;
-    unsigned max_inflight_batches = 2;
+    std::size_t max_batch_bytes = 16u << 20;
+    unsigned max_inflight_batches = 4;
     std::uint32_t max_record_payload = format::kMaxPayload; // larger writes become several records
     std::function<std::uint64_t()> clock; // Lamport stamps; default: strictly increasing realtime ns
 };
