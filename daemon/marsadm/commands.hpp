@@ -27,7 +27,9 @@ struct Command {
 
 const std::vector<Command>& all_commands();
 
-// Individual commands.
+// Individual commands, by area.
 Command dump_log_command();
+std::vector<Command> cluster_commands();
+Command view_command();
 
 } // namespace mars::marsadm

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "bus_client.hpp"
 #include "commands.hpp"
 
 namespace mars::marsadm {
@@ -59,6 +60,9 @@ int run(const std::vector<std::string>& args)
         try {
             CommandLine cl(rest, c.options);
             return c.run(cl);
+        } catch (const BusError& e) {
+            std::cerr << "marsadm " << c.name << ": " << e.what() << "\n";
+            return kExitFailed;
         } catch (const UsageError& e) {
             std::cerr << "marsadm " << c.name << ": " << e.what() << "\nusage: marsadm " << c.name << " "
                       << c.synopsis << " (see 'marsadm " << c.name << " --help')\n";
@@ -73,7 +77,12 @@ int run(const std::vector<std::string>& args)
 
 const std::vector<Command>& all_commands()
 {
-    static const std::vector<Command> commands = {dump_log_command()};
+    static const std::vector<Command> commands = [] {
+        std::vector<Command> all = cluster_commands();
+        all.push_back(view_command());
+        all.push_back(dump_log_command());
+        return all;
+    }();
     return commands;
 }
 

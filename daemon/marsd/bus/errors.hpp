@@ -1,0 +1,20 @@
+// Named D-Bus errors of org.mars.Mars1, and the mapping from C++ exceptions.
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+namespace mars::marsd::bus_errors {
+
+inline constexpr const char* kInvalidArgument = "org.mars.Mars1.Error.InvalidArgument";
+inline constexpr const char* kNotInCluster = "org.mars.Mars1.Error.NotInCluster";
+inline constexpr const char* kAlreadyInCluster = "org.mars.Mars1.Error.AlreadyInCluster";
+inline constexpr const char* kNotFound = "org.mars.Mars1.Error.NotFound";
+inline constexpr const char* kFailed = "org.mars.Mars1.Error.Failed";
+
+// Runs `body`; turns the exceptions a command may throw into named errors
+// with their text. Returns what an sd-bus method handler returns.
+template <typename Body> int translate_errors(sd_bus_error* error, Body&& body);
+
+} // namespace mars::marsd::bus_errors
+
+#include "bus/errors_impl.hpp"

@@ -1,0 +1,177 @@
+#include "bus/manager_object.hpp"
+
+#include <stdexcept>
+
+#include "bus/errors.hpp"
+#include "util/logger.hpp"
+#include "util/system_error.hpp"
+
+namespace mars::marsd {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+ManagerObject& self(void* userdata) { return *static_cast<ManagerObject*>(userdata); }
+
+std::string peers_fingerprint(ManagerContext& c)
+{
+    std::string s;
+    for (const auto& m : c.cluster.members())
+        s += m.host + "=" + m.address + (c.peer_alive(m.host) ? "+" : "-") + ";";
+    return s;
+}
+
+int get_host(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata, sd_bus_error*)
+{
+    return sd_bus_message_append(reply, "s", self(userdata).context().config.name.c_str());
+}
+
+int get_uuid(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata, sd_bus_error*)
+{
+    return sd_bus_message_append(reply, "s", self(userdata).context().cluster.uuid().value_or("").c_str());
+}
+
+int get_version(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void*, sd_bus_error*)
+{
+    return sd_bus_message_append(reply, "s", kVersion);
+}
+
+int get_home(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata, sd_bus_error*)
+{
+    return sd_bus_message_append(reply, "s", self(userdata).context().config.home.c_str());
+}
+
+int get_peers(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata, sd_bus_error*)
+{
+    auto& c = self(userdata).context();
+    int r = sd_bus_message_open_container(reply, 'a', "(ssb)");
+    if (r < 0)
+        return r;
+    for (const auto& m : c.cluster.members()) {
+        int alive = c.peer_alive(m.host) ? 1 : 0;
+        r = sd_bus_message_append(reply, "(ssb)", m.host.c_str(), m.address.c_str(), alive);
+        if (r < 0)
+            return r;
+    }
+    return sd_bus_message_close_container(reply);
+}
+
+int method_create_cluster(sd_bus_message* m, void* userdata, sd_bus_error* error)
+{
+    const char* address = nullptr;
+    int r = sd_bus_message_read(m, "s", &address);
+    if (r < 0)
+        return r;
+    auto& c = self(userdata).context();
+    return bus_errors::translate_errors(error, [&] {
+        std::string addr = *address ? address : c.config.listen;
+        if (addr.empty())
+            throw std::invalid_argument("no address to publish: give one (marsadm create-cluster --ip ADDR) or set "
+                                        "[host] listen in mars.conf");
+        c.cluster.create(addr);
+        util::log(util::Priority::notice, "created cluster " + c.cluster.uuid().value_or("?") + " at " + addr,
+                  {{"MARS_CLUSTER", c.cluster.uuid().value_or("")}});
+        c.state_changed();
+        return sd_bus_reply_method_return(m, "");
+    });
+}
+
+int method_set_link(sd_bus_message* m, void* userdata, sd_bus_error* error)
+{
+    const char *key = nullptr, *value = nullptr;
+    int r = sd_bus_message_read(m, "ss", &key, &value);
+    if (r < 0)
+        return r;
+    auto& c = self(userdata).context();
+    return bus_errors::translate_errors(error, [&] {
+        auto e = c.tree.set(key, value);
+        util::log(util::Priority::info, "set-link " + e.key + " -> " + e.value);
+        c.state_changed();
+        return sd_bus_reply_method_return(m, "");
+    });
+}
+
+int method_get_link(sd_bus_message* m, void* userdata, sd_bus_error* error)
+{
+    const char* key = nullptr;
+    int r = sd_bus_message_read(m, "s", &key);
+    if (r < 0)
+        return r;
+    auto& c = self(userdata).context();
+    return bus_errors::translate_errors(error, [&] {
+        if (auto why = tree::check_key(key); !why.empty())
+            throw std::invalid_argument(why);
+        auto e = c.tree.get(key);
+        if (!e)
+            return sd_bus_error_setf(error, bus_errors::kNotFound, "no entry '%s' in %s", key,
+                                     c.config.home.c_str());
+        return sd_bus_reply_method_return(m, "st", e->value.c_str(), static_cast<uint64_t>(e->stamp));
+    });
+}
+
+int method_delete_file(sd_bus_message* m, void* userdata, sd_bus_error* error)
+{
+    const char* key = nullptr;
+    int r = sd_bus_message_read(m, "s", &key);
+    if (r < 0)
+        return r;
+    auto& c = self(userdata).context();
+    return bus_errors::translate_errors(error, [&] {
+        if (auto why = tree::check_key(key); !why.empty())
+            throw std::invalid_argument(why);
+        if (!c.tree.get(key))
+            return sd_bus_error_setf(error, bus_errors::kNotFound, "no entry '%s' in %s", key,
+                                     c.config.home.c_str());
+        c.tree.remove(key);
+        util::log(util::Priority::info, std::string("delete-file ") + key);
+        c.state_changed();
+        return sd_bus_reply_method_return(m, "");
+    });
+}
+
+const sd_bus_vtable kVtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_PROPERTY("Host", "s", get_host, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("ClusterUuid", "s", get_uuid, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("Version", "s", get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Home", "s", get_home, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Peers", "a(ssb)", get_peers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_METHOD_WITH_ARGS("CreateCluster", SD_BUS_ARGS("s", address), SD_BUS_NO_RESULT, method_create_cluster,
+                            0),
+    SD_BUS_METHOD_WITH_ARGS("SetLink", SD_BUS_ARGS("s", key, "s", value), SD_BUS_NO_RESULT, method_set_link,
+                            0),
+    SD_BUS_METHOD_WITH_ARGS("GetLink", SD_BUS_ARGS("s", key), SD_BUS_RESULT("s", value, "t", stamp),
+                            method_get_link, 0),
+    SD_BUS_METHOD_WITH_ARGS("DeleteFile", SD_BUS_ARGS("s", key), SD_BUS_NO_RESULT, method_delete_file,
+                            0),
+    SD_BUS_VTABLE_END,
+};
+
+} // namespace
+
+ManagerObject::ManagerObject(sd_bus* bus, ManagerContext context) : bus_(bus), ctx_(std::move(context))
+{
+    int r = sd_bus_add_object_vtable(bus_, &slot_, kManagerPath, kManagerInterface, kVtable, this);
+    if (r < 0)
+        util::throw_errno(-r, "registering D-Bus object " + std::string(kManagerPath));
+    last_uuid_ = ctx_.cluster.uuid().value_or("");
+    last_peers_ = peers_fingerprint(ctx_);
+}
+
+ManagerObject::~ManagerObject() { sd_bus_slot_unref(slot_); }
+
+void ManagerObject::publish_changes()
+{
+    std::string uuid = ctx_.cluster.uuid().value_or("");
+    std::string peers = peers_fingerprint(ctx_);
+    if (uuid != last_uuid_) {
+        last_uuid_ = uuid;
+        sd_bus_emit_properties_changed(bus_, kManagerPath, kManagerInterface, "ClusterUuid", nullptr);
+    }
+    if (peers != last_peers_) {
+        last_peers_ = peers;
+        sd_bus_emit_properties_changed(bus_, kManagerPath, kManagerInterface, "Peers", nullptr);
+    }
+}
+
+} // namespace mars::marsd
