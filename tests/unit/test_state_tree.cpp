@@ -169,3 +169,38 @@ TEST_F(StateTreeTest, ATombstoneReplacesADeletedLogfile)
     EXPECT_EQ(tree.merge({"log-000000001-alpha", std::string(tree::kTombstone), time.now}), MergeResult::applied);
     EXPECT_TRUE(std::filesystem::is_symlink(dir.path() / "log-000000001-alpha"));
 }
+
+TEST_F(StateTreeTest, ChangedSinceReportsLateMergesWithOldStamps)
+{
+    tree.set("a", "1");
+    auto first = tree.changed_since(0);
+    EXPECT_NE(first.epoch, 0u);
+    ASSERT_EQ(first.entries.size(), 1u);
+    EXPECT_TRUE(tree.changed_since(first.cursor).entries.empty());
+    // An entry from a third host arrives late, stamped long ago: a cursor
+    // by stamp would miss it, the change counter does not.
+    EXPECT_EQ(tree.merge({"ips/ip-gamma", "10.0.0.3", 12345}), MergeResult::applied);
+    auto next = tree.changed_since(first.cursor);
+    ASSERT_EQ(next.entries.size(), 1u);
+    EXPECT_EQ(next.entries[0].key, "ips/ip-gamma");
+    EXPECT_EQ(next.epoch, first.epoch);
+    // A key changed twice is reported once, at its latest change.
+    tree.set("a", "2");
+    tree.set("a", "3");
+    auto latest = tree.changed_since(next.cursor);
+    ASSERT_EQ(latest.entries.size(), 1u);
+    EXPECT_EQ(latest.entries[0].value, "3");
+}
+
+TEST_F(StateTreeTest, ChangedSinceHonoursItsLimit)
+{
+    for (int i = 0; i < 10; ++i)
+        tree.set("k" + std::to_string(i), "v");
+    auto part = tree.changed_since(0, 4);
+    EXPECT_FALSE(part.complete);
+    ASSERT_EQ(part.entries.size(), 4u);
+    auto rest = tree.changed_since(part.cursor);
+    EXPECT_TRUE(rest.complete);
+    EXPECT_EQ(rest.entries.size(), 6u);
+    EXPECT_EQ(rest.entries.front().key, "k4");
+}

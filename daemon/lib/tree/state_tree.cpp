@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -84,6 +85,8 @@ std::string check_value(std::string_view value)
 
 StateTree::StateTree(std::filesystem::path root, LamportClock& clock) : root_(std::move(root)), clock_(clock)
 {
+    std::random_device random;
+    epoch_ = (std::uint64_t(random()) << 32 | random()) | 1; // never 0: 0 means "no epoch seen yet"
     struct stat st{};
     if (::stat(root_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         util::throw_errno(ENOTDIR, "state tree root " + root_.string());
@@ -119,6 +122,13 @@ void StateTree::load(const std::filesystem::path& dir, const std::string& prefix
 
 void StateTree::index(const Entry& e)
 {
+    if (auto c = change_of_.find(e.key); c != change_of_.end()) {
+        by_change_.erase(c->second);
+        c->second = ++change_counter_;
+    } else {
+        change_of_.emplace(e.key, ++change_counter_);
+    }
+    by_change_.emplace(change_counter_, e.key);
     auto it = by_key_.find(e.key);
     if (it != by_key_.end()) {
         by_stamp_.erase({it->second.stamp, it->second.key});
@@ -238,6 +248,24 @@ std::vector<Entry> StateTree::newer_than(std::uint64_t stamp, std::string_view p
     return out;
 }
 
+StateTree::Changes StateTree::changed_since(std::uint64_t cursor, std::size_t limit) const
+{
+    std::lock_guard lock(mutex_);
+    Changes out;
+    out.epoch = epoch_;
+    out.cursor = cursor;
+    for (auto it = by_change_.upper_bound(cursor); it != by_change_.end(); ++it) {
+        if (out.entries.size() >= limit) {
+            out.complete = false;
+            return out;
+        }
+        out.entries.push_back(by_key_.find(it->second)->second);
+        out.cursor = it->first;
+    }
+    out.cursor = std::max(cursor, change_counter_);
+    return out;
+}
+
 std::vector<Entry> StateTree::list(std::string_view prefix) const
 {
     std::lock_guard lock(mutex_);
@@ -264,6 +292,10 @@ std::size_t StateTree::purge_tombstones(std::uint64_t older_than)
         const std::filesystem::path path = root_ / entry->first;
         if (::unlink(path.c_str()) != 0 && errno != ENOENT)
             util::throw_errno("purging tombstone " + path.string());
+        if (auto c = change_of_.find(entry->first); c != change_of_.end()) {
+            by_change_.erase(c->second);
+            change_of_.erase(c);
+        }
         by_key_.erase(entry);
         it = by_stamp_.erase(it);
         ++purged;

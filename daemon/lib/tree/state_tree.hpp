@@ -80,9 +80,25 @@ public:
     MergeResult merge(const Entry& remote, Durability durability = Durability::normal);
 
     // Entries (tombstones included) with a stamp greater than `stamp`, oldest
-    // first, optionally only below `prefix` ("resource-r0/"). Costs
-    // O(log n + answer): this is what incremental gossip asks for.
+    // first, optionally only below `prefix` ("resource-r0/").
     std::vector<Entry> newer_than(std::uint64_t stamp, std::string_view prefix = {}) const;
+
+    // Incremental gossip. Every change to this tree (local write or merge)
+    // gets the next number of a local change counter; a peer remembers the
+    // counter it has seen and asks only for what changed since. Stamps
+    // cannot serve as that cursor: an entry merged here late keeps its old
+    // stamp and would be missed. The counter restarts with the process, so
+    // it comes with an epoch (random per StateTree) that tells a peer to
+    // start again from zero.
+    struct Changes {
+        std::uint64_t epoch = 0;
+        std::uint64_t cursor = 0; // the counter value the answer covers
+        std::vector<Entry> entries;
+        bool complete = true; // false: `limit` was reached, ask again from `cursor`
+    };
+    // Costs O(log n + answer).
+    Changes changed_since(std::uint64_t cursor, std::size_t limit = SIZE_MAX) const;
+    std::uint64_t epoch() const { return epoch_; }
 
     // Live entries whose key starts with `prefix`, in key order.
     std::vector<Entry> list(std::string_view prefix) const;
@@ -103,6 +119,10 @@ private:
     mutable std::mutex mutex_;
     std::map<std::string, Entry, std::less<>> by_key_;
     std::set<std::pair<std::uint64_t, std::string>> by_stamp_;
+    std::map<std::uint64_t, std::string> by_change_; // change counter -> key, one per key
+    std::map<std::string, std::uint64_t, std::less<>> change_of_;
+    std::uint64_t change_counter_ = 0;
+    std::uint64_t epoch_ = 0;
     std::uint64_t tmp_counter_ = 0;
 };
 
