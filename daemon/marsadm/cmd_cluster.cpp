@@ -34,6 +34,45 @@ int create_cluster(const CommandLine& cl)
     return kExitOk;
 }
 
+int join_cluster(const CommandLine& cl)
+{
+    if (cl.positional().empty())
+        throw UsageError("missing the host to join");
+    if (cl.positional().size() > 2)
+        throw UsageError("unexpected argument '" + cl.positional()[2] + "'");
+    const std::string& host = cl.positional()[0];
+    std::string address = cl.positional().size() > 1 ? cl.positional()[1] : cl.value("ip").value_or("");
+    if (address.empty())
+        throw UsageError("give the address of " + host + " (marsadm join-cluster " + host + " ADDR)");
+    if (cl.flag("dry-run")) {
+        std::cout << "would join the cluster of " << host << " at " << address << "\n";
+        return kExitOk;
+    }
+    BusClient bus;
+    ReplyGuard r{bus.call("JoinCluster", "ss", host.c_str(), address.c_str())};
+    return kExitOk;
+}
+
+int leave_cluster(const CommandLine& cl)
+{
+    expect_args(cl, 0, "");
+    if (cl.flag("dry-run")) {
+        std::cout << "would leave the cluster\n";
+        return kExitOk;
+    }
+    BusClient bus;
+    ReplyGuard r{bus.call("LeaveCluster", "")};
+    return kExitOk;
+}
+
+int update_cluster(const CommandLine& cl)
+{
+    expect_args(cl, 0, "");
+    BusClient bus;
+    ReplyGuard r{bus.call("UpdateCluster", "")};
+    return kExitOk;
+}
+
 int set_link(const CommandLine& cl)
 {
     expect_args(cl, 2, "KEY and VALUE");
@@ -91,6 +130,15 @@ std::vector<Command> cluster_commands()
                    "Writes the cluster uuid and this host's address (ips/ip-<host>) into an empty /mars.\n"
                    "  --ip ADDR   the address peers reach this host on (default: [host] listen)\n",
                    common_options({"ip"}), create_cluster});
+    out.push_back({"join-cluster", "HOST ADDR", "Join the cluster HOST (reachable at ADDR) belongs to",
+                   "Announces this host to HOST and pulls the cluster's state tree from it. Copy the cluster\n"
+                   "key (/etc/mars/psk, mode 0600) from a member first. Waits until the join is done.\n",
+                   common_options({"ip"}), join_cluster});
+    out.push_back({"leave-cluster", "", "Leave the cluster (this host stays a witness of the tree)",
+                   "Deletes ips/ip-<this host> everywhere. Leave all resources first.\n", common_options(),
+                   leave_cluster});
+    out.push_back({"update-cluster", "", "Pull the state tree from every peer now", "", common_options(),
+                   update_cluster});
     out.push_back({"set-link", "KEY VALUE", "Expert: set a state tree entry (with a fresh Lamport stamp)",
                    "KEY is a path below /mars, e.g. userspace/note. The entry spreads to all peers.\n",
                    common_options(), set_link});

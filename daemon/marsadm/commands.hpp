@@ -31,5 +31,6 @@ const std::vector<Command>& all_commands();
 Command dump_log_command();
 std::vector<Command> cluster_commands();
 Command view_command();
+Command wait_cluster_command();
 
 } // namespace mars::marsadm

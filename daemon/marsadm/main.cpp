@@ -79,6 +79,7 @@ const std::vector<Command>& all_commands()
 {
     static const std::vector<Command> commands = [] {
         std::vector<Command> all = cluster_commands();
+        all.push_back(wait_cluster_command());
         all.push_back(view_command());
         all.push_back(dump_log_command());
         return all;

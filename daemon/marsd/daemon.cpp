@@ -6,6 +6,11 @@
 
 #include <stdexcept>
 
+#include "util/host_name.hpp"
+
+#include "gossip/join.hpp"
+#include "net/psk.hpp"
+#include "net/security.hpp"
 #include "util/logger.hpp"
 #include "util/system_error.hpp"
 
@@ -50,7 +55,12 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options))
 
 Daemon::~Daemon()
 {
+    if (join_thread_.joinable())
+        join_thread_.join();
+    gossip_client_.reset();
+    gossip_server_.reset();
     manager_.reset();
+    main_queue_.reset();
     sd_event_source_unref(tick_);
     sd_bus_flush_close_unref(bus_);
     sd_event_unref(event_);
@@ -60,9 +70,20 @@ void Daemon::connect_bus()
 {
     int r = options_.bus == BusKind::system ? sd_bus_open_system(&bus_) : sd_bus_open_user(&bus_);
     check(r, options_.bus == BusKind::system ? "connecting to the system bus" : "connecting to the session bus");
-    manager_ = std::make_unique<ManagerObject>(
-        bus_, ManagerContext{config_, *tree_, *cluster_, [this](const std::string& h) { return peer_alive(h); },
-                             [this] { manager_->publish_changes(); }});
+    ManagerContext context{
+        config_,
+        *tree_,
+        *cluster_,
+        [this](const std::string& h) { return peer_alive(h); },
+        [this] { manager_->publish_changes(); },
+        [this](const std::string& address) { create_cluster(address); },
+        [this](const std::string& host, const std::string& address, std::function<void(const std::string&)> done) {
+            join_cluster(host, address, std::move(done));
+        },
+        [this] { leave_cluster(); },
+        [this] { update_cluster(); },
+    };
+    manager_ = std::make_unique<ManagerObject>(bus_, std::move(context));
     check(sd_bus_add_object_manager(bus_, nullptr, kManagerPath), "adding the D-Bus object manager");
     r = sd_bus_request_name(bus_, kBusName, 0);
     if (r == -EEXIST)
@@ -96,7 +117,115 @@ void Daemon::on_tick()
 {
     if (cluster_->is_member())
         cluster_->heartbeat();
+    if (gossip_client_)
+        gossip_client_->update_members();
     manager_->publish_changes();
+}
+
+std::string Daemon::own_address() const
+{
+    if (auto me = cluster_->member(config_.name))
+        return me->address;
+    return config_.listen;
+}
+
+void Daemon::start_gossip()
+{
+    if (gossip_server_)
+        return;
+    auto security = net::SecurityOptions::from_config(config_);
+    auto changed = [this] { main_queue_->post([this] { manager_->publish_changes(); }); };
+    gossip::ServerOptions so;
+    so.listen_address = own_address();
+    so.port = config_.meta_port();
+    so.security = security;
+    gossip_server_ = std::make_unique<gossip::GossipServer>(*tree_, clock_, *cluster_, so, changed);
+    gossip::ClientOptions co;
+    co.port = config_.meta_port();
+    co.security = security;
+    gossip_client_ = std::make_unique<gossip::GossipClient>(*tree_, clock_, *cluster_, co, changed);
+    gossip_client_->update_members();
+    util::log(util::Priority::info, "gossip on " + so.listen_address + ":" + std::to_string(so.port) + " (" +
+                                        std::string(net::security_mode_name(config_.security)) + ")");
+}
+
+void Daemon::create_cluster(const std::string& address)
+{
+    std::string addr = address.empty() ? config_.listen : address;
+    if (addr.empty())
+        throw std::invalid_argument("no address to publish: give one (marsadm create-cluster --ip ADDR) or set "
+                                    "[host] listen in mars.conf");
+    if (config_.security == config::SecurityMode::psk && !std::filesystem::exists(config_.psk_file)) {
+        net::generate_psk_file(config_.psk_file);
+        util::log(util::Priority::notice, "generated the cluster key " + config_.psk_file.string() +
+                                              "; copy it (mode 0600) to every host before it joins");
+    }
+    cluster_->create(addr);
+    util::log(util::Priority::notice, "created cluster " + cluster_->uuid().value_or("?") + " at " + addr,
+              {{"MARS_CLUSTER", cluster_->uuid().value_or("")}});
+    start_gossip();
+}
+
+void Daemon::join_cluster(const std::string& host, const std::string& address,
+                          std::function<void(const std::string&)> done)
+{
+    if (joining_)
+        throw cluster::ClusterError("a join-cluster is already in progress");
+    if (auto u = cluster_->uuid(); u && *u != cluster::kAnyUuid)
+        throw cluster::ClusterError("this host is already in cluster " + *u + "; leave it first");
+    if (auto why = util::check_host_name(host); !why.empty())
+        throw std::invalid_argument(why);
+    if (address.empty())
+        throw std::invalid_argument("join-cluster needs the address of " + host);
+    gossip::JoinRequest request;
+    request.peer_host = host;
+    request.peer_address = address;
+    request.port = config_.meta_port();
+    request.own_address = config_.listen;
+    if (request.own_address.empty())
+        throw std::invalid_argument("set [host] listen in mars.conf: the address other hosts reach this one on");
+    // Fails here, before anything is written, if the cluster key is missing.
+    request.security = net::SecurityOptions::from_config(config_);
+    joining_ = true;
+    if (join_thread_.joinable())
+        join_thread_.join();
+    join_thread_ = std::thread([this, request, done = std::move(done)] {
+        std::string failure;
+        std::string uuid;
+        try {
+            uuid = gossip::join_cluster(*tree_, clock_, *cluster_, request);
+        } catch (const std::exception& e) {
+            failure = std::string("joining ") + request.peer_host + " at " + request.peer_address + ": " + e.what();
+        }
+        main_queue_->post([this, failure, uuid, done, host = request.peer_host] {
+            joining_ = false;
+            if (failure.empty()) {
+                util::log(util::Priority::notice, "joined cluster " + uuid + " via " + host,
+                          {{"MARS_CLUSTER", uuid}, {"MARS_PEER", host}});
+                try {
+                    start_gossip();
+                } catch (const std::exception& e) {
+                    util::log(util::Priority::err, std::string("cannot start gossip: ") + e.what());
+                }
+            } else {
+                util::log(util::Priority::err, failure, {{"MARS_PEER", host}});
+            }
+            done(failure);
+        });
+    });
+}
+
+void Daemon::leave_cluster()
+{
+    cluster_->leave();
+    util::log(util::Priority::notice, "left the cluster (this host stays a witness of the state tree)");
+}
+
+void Daemon::update_cluster()
+{
+    if (!gossip_client_)
+        throw cluster::ClusterError("this host is not in a cluster");
+    gossip_client_->trigger();
 }
 
 void Daemon::start_timers()
@@ -120,8 +249,17 @@ int Daemon::run()
     check(sd_event_add_signal(event_, nullptr, SIGINT, nullptr, nullptr), "handling SIGINT");
     // Pings the systemd watchdog by itself when WATCHDOG_USEC is set.
     check(sd_event_set_watchdog(event_, 1), "enabling the watchdog");
+    main_queue_ = std::make_unique<MainThreadQueue>(event_);
     connect_bus();
     start_timers();
+    if (auto u = cluster_->uuid(); u && *u != cluster::kAnyUuid) {
+        try {
+            start_gossip();
+        } catch (const std::exception& e) {
+            // Stay up for D-Bus (view, diagnosis); peers stay out of reach.
+            util::log(util::Priority::err, std::string("not talking to peers: ") + e.what());
+        }
+    }
 
     std::string uuid = cluster_->uuid().value_or("");
     util::log(util::Priority::notice,

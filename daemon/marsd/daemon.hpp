@@ -7,9 +7,14 @@
 
 #include <filesystem>
 #include <memory>
+#include <functional>
 #include <string>
+#include <thread>
 
 #include "bus/manager_object.hpp"
+#include "gossip/gossip_client.hpp"
+#include "gossip/gossip_server.hpp"
+#include "main_thread_queue.hpp"
 #include "cluster/cluster_state.hpp"
 #include "config/host_config.hpp"
 #include "tree/lamport_clock.hpp"
@@ -41,6 +46,17 @@ private:
     void start_timers();
     void on_tick();
     bool peer_alive(const std::string& host) const;
+
+    // Cluster commands (called by the D-Bus manager object).
+    void create_cluster(const std::string& address);
+    void join_cluster(const std::string& host, const std::string& address,
+                      std::function<void(const std::string&)> done);
+    void leave_cluster();
+    void update_cluster();
+
+    // Gossip runs whenever this host is in a cluster.
+    void start_gossip();
+    std::string own_address() const;
     static int on_tick_timer(sd_event_source* s, uint64_t usec, void* userdata);
 
     DaemonOptions options_;
@@ -51,7 +67,12 @@ private:
     sd_event* event_ = nullptr;
     sd_bus* bus_ = nullptr;
     sd_event_source* tick_ = nullptr;
+    std::unique_ptr<MainThreadQueue> main_queue_;
     std::unique_ptr<ManagerObject> manager_;
+    std::unique_ptr<gossip::GossipServer> gossip_server_;
+    std::unique_ptr<gossip::GossipClient> gossip_client_;
+    std::thread join_thread_;
+    bool joining_ = false;
 };
 
 } // namespace mars::marsd

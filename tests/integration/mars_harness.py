@@ -90,10 +90,16 @@ class Host:
         os.chmod(cluster.tmp, 0o755)
         os.chmod(self.dir, 0o755)  # so a non-root caller can reach the bus socket
 
-    def write_config(self, extra=""):
+    def write_config(self, security=None, extra=""):
+        """mars.conf; [security] defaults to psk with the key in the host's dir."""
+        security = security if security is not None else f"mode = psk\npsk-file = {self.dir}/psk"
         with open(self.config, "w") as f:
             f.write(f"[host]\nname = {self.name}\nlisten = {self.ip}\nhome = {self.home}\n"
-                    f"port-base = {self.cluster.port_base}\n{extra}")
+                    f"port-base = {self.cluster.port_base}\n[security]\n{security}\n{extra}")
+
+    def copy_key_from(self, other):
+        shutil.copy(os.path.join(other.dir, "psk"), os.path.join(self.dir, "psk"))
+        os.chmod(os.path.join(self.dir, "psk"), 0o600)
 
     def start_bus(self):
         conf = os.path.join(self.dir, "bus.conf")

@@ -82,7 +82,7 @@ class MarsdOnTheBus(unittest.TestCase):
     def test_bad_config_is_reported_with_file_and_line(self):
         with Cluster(BUILD, ["alpha"]) as c:
             a = c["alpha"]
-            a.write_config("[security]\nmode = sometimes\n")
+            a.write_config(security="mode = sometimes")
             a.start_marsd(wait=False)
             self.assertEqual(a.marsd.wait(timeout=20), 1)
             self.assertIn(f"{a.config}:7: [security] mode: 'sometimes' is not one of psk, x509, none", a.log())

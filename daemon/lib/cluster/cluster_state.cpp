@@ -58,8 +58,10 @@ void ClusterState::prepare_join(const std::string& address)
 {
     if (auto u = uuid(); u && *u != kAnyUuid)
         throw ClusterError("this host is already in cluster " + *u + "; leave it first");
+    // The placeholder gets the weakest possible stamp, so the cluster's real
+    // uuid wins the first merge (as MARS does with a "(none)" primary).
     if (!uuid())
-        tree_.set("uuid", std::string(kAnyUuid));
+        tree_.merge({"uuid", std::string(kAnyUuid), 1});
     tree_.set("ips/ip-" + own_host_, address, Durability::proof);
     tree_.set("actual-" + own_host_ + "/tree", "1");
     heartbeat();

@@ -64,14 +64,51 @@ int method_create_cluster(sd_bus_message* m, void* userdata, sd_bus_error* error
         return r;
     auto& c = self(userdata).context();
     return bus_errors::translate_errors(error, [&] {
-        std::string addr = *address ? address : c.config.listen;
-        if (addr.empty())
-            throw std::invalid_argument("no address to publish: give one (marsadm create-cluster --ip ADDR) or set "
-                                        "[host] listen in mars.conf");
-        c.cluster.create(addr);
-        util::log(util::Priority::notice, "created cluster " + c.cluster.uuid().value_or("?") + " at " + addr,
-                  {{"MARS_CLUSTER", c.cluster.uuid().value_or("")}});
+        c.create_cluster(address);
         c.state_changed();
+        return sd_bus_reply_method_return(m, "");
+    });
+}
+
+int method_join_cluster(sd_bus_message* m, void* userdata, sd_bus_error* error)
+{
+    const char *host = nullptr, *address = nullptr;
+    int r = sd_bus_message_read(m, "ss", &host, &address);
+    if (r < 0)
+        return r;
+    auto& c = self(userdata).context();
+    return bus_errors::translate_errors(error, [&] {
+        // The reply waits for the network: keep the call and answer later.
+        sd_bus_message* call = sd_bus_message_ref(m);
+        ManagerObject* object = &self(userdata);
+        c.join_cluster(host, address, [call, object](const std::string& failure) {
+            if (failure.empty()) {
+                sd_bus_reply_method_return(call, "");
+                object->context().state_changed();
+            } else {
+                sd_bus_reply_method_errorf(call, bus_errors::kFailed, "%s", failure.c_str());
+            }
+            sd_bus_message_unref(call);
+        });
+        return 1;
+    });
+}
+
+int method_leave_cluster(sd_bus_message* m, void* userdata, sd_bus_error* error)
+{
+    auto& c = self(userdata).context();
+    return bus_errors::translate_errors(error, [&] {
+        c.leave_cluster();
+        c.state_changed();
+        return sd_bus_reply_method_return(m, "");
+    });
+}
+
+int method_update_cluster(sd_bus_message* m, void* userdata, sd_bus_error* error)
+{
+    auto& c = self(userdata).context();
+    return bus_errors::translate_errors(error, [&] {
+        c.update_cluster();
         return sd_bus_reply_method_return(m, "");
     });
 }
@@ -138,6 +175,10 @@ const sd_bus_vtable kVtable[] = {
     SD_BUS_PROPERTY("Peers", "a(ssb)", get_peers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_METHOD_WITH_ARGS("CreateCluster", SD_BUS_ARGS("s", address), SD_BUS_NO_RESULT, method_create_cluster,
                             0),
+    SD_BUS_METHOD_WITH_ARGS("JoinCluster", SD_BUS_ARGS("s", host, "s", address), SD_BUS_NO_RESULT,
+                            method_join_cluster, 0),
+    SD_BUS_METHOD_WITH_ARGS("LeaveCluster", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_leave_cluster, 0),
+    SD_BUS_METHOD_WITH_ARGS("UpdateCluster", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_update_cluster, 0),
     SD_BUS_METHOD_WITH_ARGS("SetLink", SD_BUS_ARGS("s", key, "s", value), SD_BUS_NO_RESULT, method_set_link,
                             0),
     SD_BUS_METHOD_WITH_ARGS("GetLink", SD_BUS_ARGS("s", key), SD_BUS_RESULT("s", value, "t", stamp),

@@ -17,12 +17,21 @@ inline constexpr const char* kBusName = "org.mars.Mars1";
 inline constexpr const char* kManagerPath = "/org/mars/Mars1";
 inline constexpr const char* kManagerInterface = "org.mars.Mars1.Manager";
 
+// What the manager object needs from the daemon. The cluster commands that
+// involve the network live in the daemon; the object only translates.
 struct ManagerContext {
     const config::HostConfig& config;
     tree::StateTree& tree;
     cluster::ClusterState& cluster;
     std::function<bool(const std::string& host)> peer_alive;
     std::function<void()> state_changed; // after a command changed the tree
+    std::function<void(const std::string& address)> create_cluster;
+    // Runs in the background; `done` gets "" or the error text, on the main thread.
+    std::function<void(const std::string& host, const std::string& address,
+                       std::function<void(const std::string& error)> done)>
+        join_cluster;
+    std::function<void()> leave_cluster;
+    std::function<void()> update_cluster;
 };
 
 class ManagerObject {

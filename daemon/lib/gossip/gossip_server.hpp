@@ -1,0 +1,64 @@
+// The meta port's server side: answers peers' pulls of the state tree
+// (get_entries), takes the bootstrap push of a joining host (push_entries)
+// and pings. One thread accepts, one thread per connection serves; every
+// blocking call has a deadline so stop() returns promptly.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "cluster/cluster_state.hpp"
+#include "net/listener.hpp"
+#include "net/security.hpp"
+#include "tree/state_tree.hpp"
+
+namespace mars::gossip {
+
+struct ServerOptions {
+    std::string listen_address; // "" = all addresses
+    std::uint16_t port = 7777;
+    net::SecurityOptions security;
+    std::chrono::milliseconds handshake_timeout{10000};
+    std::chrono::milliseconds idle_timeout{120000}; // a silent peer is dropped after this
+};
+
+class GossipServer {
+public:
+    // Starts listening at once; throws net::NetError if the port or the
+    // security settings are unusable.
+    GossipServer(tree::StateTree& tree, tree::LamportClock& clock, cluster::ClusterState& cluster,
+                 ServerOptions options, std::function<void()> tree_changed);
+    ~GossipServer();
+    GossipServer(const GossipServer&) = delete;
+    GossipServer& operator=(const GossipServer&) = delete;
+
+    std::uint16_t port() const { return listener_.port(); }
+
+private:
+    struct Connection {
+        std::thread thread;
+        std::atomic<bool> done{false};
+    };
+
+    void accept_loop();
+    void serve(net::Listener::Pending pending);
+    void reap_finished();
+
+    tree::StateTree& tree_;
+    tree::LamportClock& clock_;
+    cluster::ClusterState& cluster_;
+    ServerOptions options_;
+    std::function<void()> tree_changed_;
+    net::Listener listener_;
+    std::atomic<bool> stopping_{false};
+    std::mutex connections_mutex_;
+    std::list<Connection> connections_;
+    std::thread acceptor_;
+};
+
+} // namespace mars::gossip
