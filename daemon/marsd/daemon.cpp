@@ -59,6 +59,7 @@ Daemon::~Daemon()
         join_thread_.join();
     gossip_client_.reset();
     gossip_server_.reset();
+    resources_.reset();
     manager_.reset();
     main_queue_.reset();
     sd_event_source_unref(tick_);
@@ -75,7 +76,7 @@ void Daemon::connect_bus()
         *tree_,
         *cluster_,
         [this](const std::string& h) { return peer_alive(h); },
-        [this] { manager_->publish_changes(); },
+        [this] { publish_changes(); },
         [this](const std::string& address) { create_cluster(address); },
         [this](const std::string& host, const std::string& address, std::function<void(const std::string&)> done) {
             join_cluster(host, address, std::move(done));
@@ -84,6 +85,7 @@ void Daemon::connect_bus()
         [this] { update_cluster(); },
     };
     manager_ = std::make_unique<ManagerObject>(bus_, std::move(context));
+    resources_ = std::make_unique<ResourceObjects>(bus_, *tree_);
     check(sd_bus_add_object_manager(bus_, nullptr, kManagerPath), "adding the D-Bus object manager");
     r = sd_bus_request_name(bus_, kBusName, 0);
     if (r == -EEXIST)
@@ -119,7 +121,29 @@ void Daemon::on_tick()
         cluster_->heartbeat();
     if (gossip_client_)
         gossip_client_->update_members();
+    purge_old_tombstones();
+    publish_changes();
+}
+
+void Daemon::publish_changes()
+{
     manager_->publish_changes();
+    resources_->publish_changes();
+}
+
+// Tombstones must live long enough for every peer to have pulled them (a
+// purged one can no longer beat an old value a lagging peer still holds);
+// MARS keeps them 168 hours (--keep-backup-hours).
+void Daemon::purge_old_tombstones()
+{
+    constexpr std::uint64_t kKeepNs = 168ull * 3600 * 1000000000ull;
+    constexpr std::uint64_t kEveryNs = 3600ull * 1000000000ull;
+    const std::uint64_t now = tree::realtime_ns();
+    if (now - last_purge_ns_ < kEveryNs || now < kKeepNs)
+        return;
+    last_purge_ns_ = now;
+    if (std::size_t n = tree_->purge_tombstones(now - kKeepNs); n > 0)
+        util::log(util::Priority::info, "purged " + std::to_string(n) + " tombstones older than 168 hours");
 }
 
 std::string Daemon::own_address() const
@@ -134,7 +158,7 @@ void Daemon::start_gossip()
     if (gossip_server_)
         return;
     auto security = net::SecurityOptions::from_config(config_);
-    auto changed = [this] { main_queue_->post([this] { manager_->publish_changes(); }); };
+    auto changed = [this] { main_queue_->post([this] { publish_changes(); }); };
     gossip::ServerOptions so;
     so.listen_address = own_address();
     so.port = config_.meta_port();

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "bus/manager_object.hpp"
+#include "bus/resource_objects.hpp"
 #include "gossip/gossip_client.hpp"
 #include "gossip/gossip_server.hpp"
 #include "main_thread_queue.hpp"
@@ -45,6 +46,8 @@ private:
     void connect_bus();
     void start_timers();
     void on_tick();
+    void publish_changes();
+    void purge_old_tombstones();
     bool peer_alive(const std::string& host) const;
 
     // Cluster commands (called by the D-Bus manager object).
@@ -69,6 +72,8 @@ private:
     sd_event_source* tick_ = nullptr;
     std::unique_ptr<MainThreadQueue> main_queue_;
     std::unique_ptr<ManagerObject> manager_;
+    std::unique_ptr<ResourceObjects> resources_;
+    std::uint64_t last_purge_ns_ = 0;
     std::unique_ptr<gossip::GossipServer> gossip_server_;
     std::unique_ptr<gossip::GossipClient> gossip_client_;
     std::thread join_thread_;

@@ -38,6 +38,9 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
   </policy>
+  <policy user="root">   <!-- lets root use "busctl monitor" -->
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+  </policy>
   <include>{policy}</include>
 </busconfig>
 """
@@ -134,11 +137,13 @@ class Host:
         cmd = self.in_netns((user or []) + [self.cluster.marsadm] + list(args))
         return run(cmd, check=check, env=self.env())
 
-    def busctl(self, verb, *args, check=True, user=None):
+    def busctl(self, verb, *args, check=True, user=None, manager=True):
+        """busctl on this host's bus; get-property, call and introspect address
+        the manager object unless manager=False."""
         base = ["busctl", f"--address={self.bus_address}"]
-        if verb in ("get-property", "call"):
+        if manager and verb in ("get-property", "call"):
             args = ("org.mars.Mars1", "/org/mars/Mars1", "org.mars.Mars1.Manager") + args
-        elif verb == "introspect":
+        elif manager and verb == "introspect":
             args = ("org.mars.Mars1", "/org/mars/Mars1") + args
         return run((user or []) + base + [verb] + list(args), check=check)
 

@@ -8,6 +8,7 @@ bus policy (root may call, others may only read), and clear errors.
 
 import json
 import os
+import subprocess
 import sys
 import unittest
 
@@ -99,6 +100,46 @@ class MarsdOnTheBus(unittest.TestCase):
             a.start_marsd()
             self.assertEqual(a.marsadm("get-link", "uuid").stdout, uuid)
             wait_until(lambda: "in cluster alpha_" in a.log(), "the restart message naming the cluster")
+
+
+class ResourceObjects(unittest.TestCase):
+    def test_resource_objects_follow_the_tree_and_announce_changes(self):
+        with Cluster(BUILD, ["alpha"]) as c:
+            a = c["alpha"]
+            a.start_marsd()
+            a.marsadm("create-cluster")
+            # Watch the bus (root may monitor our private system bus).
+            monitor_log = os.path.join(a.dir, "monitor.log")
+            with open(monitor_log, "w") as out:
+                monitor = subprocess.Popen(["busctl", f"--address={a.bus_address}", "monitor", "org.mars.Mars1"],
+                                           stdout=out, stderr=subprocess.STDOUT)
+            try:
+                a.marsadm("set-link", "resource-r0/size", "1048576")
+                a.marsadm("set-link", "resource-r0/primary", "alpha")
+                a.marsadm("set-link", "resource-r0/data-alpha", "/dev/vg/r0")
+                path = "/org/mars/Mars1/resource/r0"
+                wait_until(lambda: path in a.busctl("tree", "org.mars.Mars1").stdout, "the r0 object")
+                prop = ["get-property", "org.mars.Mars1", path, "org.mars.Mars1.Resource"]
+
+                def get(name, **kw):
+                    return a.busctl(*prop, name, manager=False, **kw).stdout.strip()
+                self.assertEqual(get("Size"), "t 1048576")
+                self.assertEqual(get("Members"), 'as 1 "alpha"')
+                self.assertIn('"r0"', a.busctl("call", "ListResources").stdout)
+                a.marsadm("set-link", "resource-r0/primary", "(none)")
+                wait_until(lambda: get("Primary") == 's ""', "Primary to be empty")
+                wait_until(lambda: "PropertiesChanged" in open(monitor_log).read() and
+                           "Primary" in open(monitor_log).read(), "a PropertiesChanged signal for Primary")
+                self.assertIn("InterfacesAdded", open(monitor_log).read())
+                # Everybody may read resource properties.
+                self.assertEqual(get("Size", user=NOBODY), "t 1048576")
+                a.marsadm("delete-file", "resource-r0/size")
+                a.marsadm("delete-file", "resource-r0/primary")
+                a.marsadm("delete-file", "resource-r0/data-alpha")
+                wait_until(lambda: path not in a.busctl("tree", "org.mars.Mars1").stdout, "r0 to vanish")
+            finally:
+                monitor.terminate()
+                monitor.wait()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "bus/errors.hpp"
+#include "bus/resource_objects.hpp"
 #include "util/logger.hpp"
 #include "util/system_error.hpp"
 
@@ -113,6 +114,26 @@ int method_update_cluster(sd_bus_message* m, void* userdata, sd_bus_error* error
     });
 }
 
+int method_list_resources(sd_bus_message* m, void* userdata, sd_bus_error* error)
+{
+    auto& c = self(userdata).context();
+    return bus_errors::translate_errors(error, [&] {
+        sd_bus_message* reply = nullptr;
+        int r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+            r = sd_bus_message_open_container(reply, 'a', "(so)");
+        for (const auto& res : resources_in(c.tree))
+            if (r >= 0)
+                r = sd_bus_message_append(reply, "(so)", res.name.c_str(), resource_path(res.name).c_str());
+        if (r >= 0)
+            r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+            r = sd_bus_send(nullptr, reply, nullptr);
+        sd_bus_message_unref(reply);
+        return r;
+    });
+}
+
 int method_set_link(sd_bus_message* m, void* userdata, sd_bus_error* error)
 {
     const char *key = nullptr, *value = nullptr;
@@ -179,6 +200,8 @@ const sd_bus_vtable kVtable[] = {
                             method_join_cluster, 0),
     SD_BUS_METHOD_WITH_ARGS("LeaveCluster", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_leave_cluster, 0),
     SD_BUS_METHOD_WITH_ARGS("UpdateCluster", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_update_cluster, 0),
+    SD_BUS_METHOD_WITH_ARGS("ListResources", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(so)", resources),
+                            method_list_resources, 0),
     SD_BUS_METHOD_WITH_ARGS("SetLink", SD_BUS_ARGS("s", key, "s", value), SD_BUS_NO_RESULT, method_set_link,
                             0),
     SD_BUS_METHOD_WITH_ARGS("GetLink", SD_BUS_ARGS("s", key), SD_BUS_RESULT("s", value, "t", stamp),
