@@ -76,7 +76,7 @@ void Daemon::connect_bus()
         *tree_,
         *cluster_,
         [this](const std::string& h) { return peer_alive(h); },
-        [this] { publish_changes(); },
+        [this] { tree_changed_locally(); },
         [this](const std::string& address) { create_cluster(address); },
         [this](const std::string& host, const std::string& address, std::function<void(const std::string&)> done) {
             join_cluster(host, address, std::move(done));
@@ -125,6 +125,13 @@ void Daemon::on_tick()
     publish_changes();
 }
 
+void Daemon::tree_changed_locally()
+{
+    if (gossip_client_)
+        gossip_client_->notify_peers();
+    publish_changes();
+}
+
 void Daemon::publish_changes()
 {
     manager_->publish_changes();
@@ -163,7 +170,14 @@ void Daemon::start_gossip()
     so.listen_address = own_address();
     so.port = config_.meta_port();
     so.security = security;
-    gossip_server_ = std::make_unique<gossip::GossipServer>(*tree_, clock_, *cluster_, so, changed);
+    // A peer that says it changed gets pulled from at once (on the puller's thread).
+    auto notified = [this](const std::string& host) {
+        main_queue_->post([this, host] {
+            if (gossip_client_)
+                gossip_client_->trigger(host);
+        });
+    };
+    gossip_server_ = std::make_unique<gossip::GossipServer>(*tree_, clock_, *cluster_, so, changed, notified);
     gossip::ClientOptions co;
     co.port = config_.meta_port();
     co.security = security;

@@ -47,6 +47,8 @@ private:
     void start_timers();
     void on_tick();
     void publish_changes();
+    // After a command changed the tree here: tell peers, publish on D-Bus.
+    void tree_changed_locally();
     void purge_old_tombstones();
     bool peer_alive(const std::string& host) const;
 

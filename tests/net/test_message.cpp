@@ -95,6 +95,7 @@ TEST(Message, EveryOtherMessageRoundTrips)
     EXPECT_EQ(round_trip(Entries{0, {}}), (Entries{0, {}}));
     EXPECT_EQ(round_trip(PushEntries{9, sample_entries()}), (PushEntries{9, sample_entries()}));
     EXPECT_EQ(round_trip(Ack{}), Ack{});
+    EXPECT_EQ(round_trip(Notify{}), Notify{});
     EXPECT_EQ(round_trip(Ping{0x1234}), Ping{0x1234});
     EXPECT_EQ(round_trip(Pong{0x1234}), Pong{0x1234});
     EXPECT_EQ(round_trip(ErrorMessage{"unknown message type 77"}), ErrorMessage{"unknown message type 77"});

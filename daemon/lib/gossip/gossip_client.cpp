@@ -1,5 +1,7 @@
 #include "gossip/gossip_client.hpp"
 
+#include <utility>
+
 #include "gossip/exchange.hpp"
 #include "net/channel.hpp"
 #include "net/handshake.hpp"
@@ -17,6 +19,7 @@ struct GossipClient::Puller {
     std::condition_variable wake;
     bool stop = false;
     bool pull_now = true;
+    bool notify = false; // send a notify before the next pull
     PeerStatus status;
     // Aborts a blocked network call when the puller is stopped.
     net::Channel* channel = nullptr;
@@ -103,6 +106,31 @@ void GossipClient::trigger()
     }
 }
 
+void GossipClient::trigger(const std::string& host)
+{
+    std::lock_guard lock(mutex_);
+    auto it = pullers_.find(host);
+    if (it == pullers_.end())
+        return;
+    {
+        std::lock_guard plock(it->second->mutex);
+        it->second->pull_now = true;
+    }
+    it->second->wake.notify_all();
+}
+
+void GossipClient::notify_peers()
+{
+    std::lock_guard lock(mutex_);
+    for (auto& [host, p] : pullers_) {
+        {
+            std::lock_guard plock(p->mutex);
+            p->notify = true;
+        }
+        p->wake.notify_all();
+    }
+}
+
 std::map<std::string, PeerStatus> GossipClient::status() const
 {
     std::lock_guard lock(mutex_);
@@ -146,6 +174,15 @@ void GossipClient::run(Puller& p)
                           {{"MARS_PEER", p.host}});
             last_logged_error.clear();
             for (;;) {
+                bool notify;
+                {
+                    std::lock_guard lock(p.mutex);
+                    notify = std::exchange(p.notify, false);
+                }
+                if (notify) {
+                    channel->send(net::Notify{}, options_.timeout);
+                    channel->receive(options_.timeout).as<net::Ack>();
+                }
                 auto count = pull(*channel, tree_, cursor, options_.timeout);
                 if (count.refused > 0)
                     util::log(Priority::warning, "peer " + p.host + " sent " + std::to_string(count.refused) +
@@ -157,7 +194,7 @@ void GossipClient::run(Puller& p)
                 p.status.connected = true;
                 p.status.last_error.clear();
                 ++p.status.pulls;
-                p.wake.wait_for(lock, options_.interval, [&] { return p.stop || p.pull_now; });
+                p.wake.wait_for(lock, options_.interval, [&] { return p.stop || p.pull_now || p.notify; });
                 p.pull_now = false;
                 if (p.stop) {
                     p.channel = nullptr;

@@ -47,6 +47,11 @@ public:
     void update_members();
     // Asks every puller to pull now.
     void trigger();
+    // Asks the puller of `host` to pull now.
+    void trigger(const std::string& host);
+    // Tells every peer that our tree changed, so they pull from us at once
+    // instead of at their next interval.
+    void notify_peers();
     std::map<std::string, PeerStatus> status() const;
 
 private:

@@ -17,9 +17,10 @@ constexpr milliseconds kRequestPoll{500};
 } // namespace
 
 GossipServer::GossipServer(tree::StateTree& tree, tree::LamportClock& clock, cluster::ClusterState& cluster,
-                           ServerOptions options, std::function<void()> tree_changed)
+                           ServerOptions options, std::function<void()> tree_changed,
+                           std::function<void(const std::string& host)> peer_notified)
     : tree_(tree), clock_(clock), cluster_(cluster), options_(std::move(options)),
-      tree_changed_(std::move(tree_changed)),
+      tree_changed_(std::move(tree_changed)), peer_notified_(std::move(peer_notified)),
       listener_(options_.listen_address, options_.port, options_.security)
 {
     acceptor_ = std::thread([this] { accept_loop(); });
@@ -115,6 +116,11 @@ void GossipServer::serve(net::Listener::Pending pending)
                 channel->send(net::Ack{});
                 break;
             }
+            case net::MessageType::notify:
+                m.as<net::Notify>();
+                peer_notified_(peer.host);
+                channel->send(net::Ack{});
+                break;
             case net::MessageType::ping:
                 channel->send(net::Pong{m.as<net::Ping>().nonce});
                 break;

@@ -31,8 +31,11 @@ class GossipServer {
 public:
     // Starts listening at once; throws net::NetError if the port or the
     // security settings are unusable.
+    // `peer_notified(host)` runs (on a connection thread) when a peer says
+    // its tree changed: pull from it soon.
     GossipServer(tree::StateTree& tree, tree::LamportClock& clock, cluster::ClusterState& cluster,
-                 ServerOptions options, std::function<void()> tree_changed);
+                 ServerOptions options, std::function<void()> tree_changed,
+                 std::function<void(const std::string& host)> peer_notified);
     ~GossipServer();
     GossipServer(const GossipServer&) = delete;
     GossipServer& operator=(const GossipServer&) = delete;
@@ -54,6 +57,7 @@ private:
     cluster::ClusterState& cluster_;
     ServerOptions options_;
     std::function<void()> tree_changed_;
+    std::function<void(const std::string&)> peer_notified_;
     net::Listener listener_;
     std::atomic<bool> stopping_{false};
     std::mutex connections_mutex_;

@@ -286,6 +286,8 @@ std::string message_type_name(MessageType type)
         return "pong";
     case MessageType::error:
         return "error";
+    case MessageType::notify:
+        return "notify";
     }
     return "unknown message type " + std::to_string(static_cast<unsigned>(type));
 }
@@ -410,6 +412,19 @@ std::size_t entry_wire_size(const tree::Entry& entry)
 {
     return FieldWriter::field_size(FieldWriter::field_size(entry.key.size()) +
                                    FieldWriter::field_size(entry.value.size()) + FieldWriter::field_size(8));
+}
+
+std::vector<std::byte> Notify::encode() const
+{
+    return {};
+}
+
+Notify Notify::decode(std::span<const std::byte> payload)
+{
+    return in_context("notify", [&] {
+        for_each_field(payload, [](const Field&) {});
+        return Notify{};
+    });
 }
 
 std::vector<std::byte> Ack::encode() const

@@ -39,6 +39,7 @@ enum class MessageType : std::uint16_t {
     ping = 8,
     pong = 9,
     error = 10,
+    notify = 11,
 };
 
 // "hello", ..., or "unknown message type 42".
@@ -155,6 +156,15 @@ struct PushEntries {
 std::size_t entry_wire_size(const tree::Entry& entry);
 // Bytes of an entries/push_entries payload besides its entries, at most.
 inline constexpr std::size_t kEntriesHeaderWireSize = 3 * (6 + 8) + (6 + 4);
+
+// "My tree changed, pull from me soon" (MARS's NOTIFY): lets a change
+// spread at once instead of at the next pull interval. Answered with ack.
+struct Notify {
+    static constexpr MessageType kType = MessageType::notify;
+    std::vector<std::byte> encode() const;
+    static Notify decode(std::span<const std::byte> payload);
+    friend bool operator==(const Notify&, const Notify&) = default;
+};
 
 struct Ack {
     static constexpr MessageType kType = MessageType::ack;
