@@ -26,6 +26,11 @@ inline constexpr std::chrono::milliseconds kGenerous = 10s;
 // For tests that wait for a timeout on purpose.
 inline constexpr std::chrono::milliseconds kShort = 200ms;
 
+inline bool contains(const std::string& s, const std::string& part)
+{
+    return s.find(part) != std::string::npos;
+}
+
 std::vector<unsigned char> random_key();
 SecurityOptions psk_options(std::vector<unsigned char> key);
 SecurityOptions none_options();

@@ -21,11 +21,6 @@ using namespace mars::net::test;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& part)
-{
-    return s.find(part) != std::string::npos;
-}
-
 std::vector<tree::Entry> many_entries(std::size_t n, std::size_t value_size)
 {
     std::vector<tree::Entry> v;

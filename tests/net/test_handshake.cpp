@@ -16,11 +16,6 @@ using namespace mars::net::test;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& part)
-{
-    return s.find(part) != std::string::npos;
-}
-
 constexpr std::uint64_t kNow = 1'764'000'000'000'000'000ull;
 
 struct Outcome {

@@ -16,11 +16,6 @@ using namespace mars::net::test;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& part)
-{
-    return s.find(part) != std::string::npos;
-}
-
 HandshakeOptions as(std::string host, std::string expected_peer = {})
 {
     HandshakeOptions o;

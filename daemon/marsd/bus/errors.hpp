@@ -3,6 +3,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include <stdexcept>
+
 namespace mars::marsd::bus_errors {
 
 inline constexpr const char* kInvalidArgument = "org.mars.Mars1.Error.InvalidArgument";
@@ -10,6 +12,12 @@ inline constexpr const char* kNotInCluster = "org.mars.Mars1.Error.NotInCluster"
 inline constexpr const char* kAlreadyInCluster = "org.mars.Mars1.Error.AlreadyInCluster";
 inline constexpr const char* kNotFound = "org.mars.Mars1.Error.NotFound";
 inline constexpr const char* kFailed = "org.mars.Mars1.Error.Failed";
+
+// Thrown by command code for "no such entry/resource"; becomes kNotFound.
+class NotFound : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
 
 // Runs `body`; turns the exceptions a command may throw into named errors
 // with their text. Returns what an sd-bus method handler returns.

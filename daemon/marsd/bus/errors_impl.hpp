@@ -11,6 +11,8 @@ template <typename Body> int translate_errors(sd_bus_error* error, Body&& body)
 {
     try {
         return body();
+    } catch (const NotFound& e) {
+        return sd_bus_error_set(error, kNotFound, e.what());
     } catch (const std::invalid_argument& e) {
         return sd_bus_error_set(error, kInvalidArgument, e.what());
     } catch (const cluster::ClusterError& e) {

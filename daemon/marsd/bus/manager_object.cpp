@@ -22,6 +22,17 @@ std::string peers_fingerprint(ManagerContext& c)
     return s;
 }
 
+// The live entry `key` names; InvalidArgument or NotFound otherwise.
+tree::Entry existing_entry(ManagerContext& c, const char* key)
+{
+    if (auto why = tree::check_key(key); !why.empty())
+        throw std::invalid_argument(why);
+    auto e = c.tree.get(key);
+    if (!e)
+        throw bus_errors::NotFound("no entry '" + std::string(key) + "' in " + c.config.home.string());
+    return *e;
+}
+
 int get_host(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata, sd_bus_error*)
 {
     return sd_bus_message_append(reply, "s", self(userdata).context().config.name.c_str());
@@ -157,13 +168,8 @@ int method_get_link(sd_bus_message* m, void* userdata, sd_bus_error* error)
         return r;
     auto& c = self(userdata).context();
     return bus_errors::translate_errors(error, [&] {
-        if (auto why = tree::check_key(key); !why.empty())
-            throw std::invalid_argument(why);
-        auto e = c.tree.get(key);
-        if (!e)
-            return sd_bus_error_setf(error, bus_errors::kNotFound, "no entry '%s' in %s", key,
-                                     c.config.home.c_str());
-        return sd_bus_reply_method_return(m, "st", e->value.c_str(), static_cast<uint64_t>(e->stamp));
+        tree::Entry e = existing_entry(c, key);
+        return sd_bus_reply_method_return(m, "st", e.value.c_str(), static_cast<uint64_t>(e.stamp));
     });
 }
 
@@ -175,11 +181,7 @@ int method_delete_file(sd_bus_message* m, void* userdata, sd_bus_error* error)
         return r;
     auto& c = self(userdata).context();
     return bus_errors::translate_errors(error, [&] {
-        if (auto why = tree::check_key(key); !why.empty())
-            throw std::invalid_argument(why);
-        if (!c.tree.get(key))
-            return sd_bus_error_setf(error, bus_errors::kNotFound, "no entry '%s' in %s", key,
-                                     c.config.home.c_str());
+        existing_entry(c, key);
         c.tree.remove(key);
         util::log(util::Priority::info, std::string("delete-file ") + key);
         c.state_changed();
