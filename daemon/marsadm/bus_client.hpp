@@ -34,10 +34,27 @@ public:
     template <typename... Args>
     sd_bus_message* call(const char* member, const char* types, Args... args)
     {
+        return call_with_timeout(0, member, types, args...);
+    }
+
+    // The same with a reply timeout in microseconds (0: sd-bus's default of 25 s),
+    // for calls that wait for the network.
+    template <typename... Args>
+    sd_bus_message* call_with_timeout(uint64_t usec, const char* member, const char* types, Args... args)
+    {
+        sd_bus_message* call = nullptr;
+        int r = sd_bus_message_new_method_call(bus_, &call, "org.mars.Mars1", "/org/mars/Mars1",
+                                               "org.mars.Mars1.Manager", member);
+        if (r >= 0)
+            r = sd_bus_message_append(call, types, args...);
+        if (r < 0) {
+            sd_bus_message_unref(call);
+            throw BusError("", std::string("building the ") + member + " call failed");
+        }
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message* reply = nullptr;
-        int r = sd_bus_call_method(bus_, "org.mars.Mars1", "/org/mars/Mars1", "org.mars.Mars1.Manager", member,
-                                   &error, &reply, types, args...);
+        r = sd_bus_call(bus_, call, usec, &error, &reply);
+        sd_bus_message_unref(call);
         if (r < 0)
             fail(member, r, error);
         return reply;

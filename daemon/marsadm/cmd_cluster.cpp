@@ -48,8 +48,10 @@ int join_cluster(const CommandLine& cl)
         std::cout << "would join the cluster of " << host << " at " << address << "\n";
         return kExitOk;
     }
+    // Joining waits for the network (connect, handshake, the whole tree).
+    const uint64_t timeout_s = cl.number("timeout").value_or(120);
     BusClient bus;
-    ReplyGuard r{bus.call("JoinCluster", "ss", host.c_str(), address.c_str())};
+    ReplyGuard r{bus.call_with_timeout(timeout_s * 1000000, "JoinCluster", "ss", host.c_str(), address.c_str())};
     return kExitOk;
 }
 
