@@ -76,7 +76,11 @@ void ClusterState::leave()
 
 void ClusterState::heartbeat()
 {
-    tree_.set("actual-" + own_host_ + "/alive", "1");
+    // Only `time` changes with every beat (its stamp is the heartbeat);
+    // rewriting an unchanged `alive` would double the gossip traffic.
+    const std::string alive = "actual-" + own_host_ + "/alive";
+    if (auto e = tree_.get(alive); !e || e->value != "1")
+        tree_.set(alive, "1");
     tree_.set("actual-" + own_host_ + "/time", "1");
 }
 

@@ -169,8 +169,19 @@ void StateTree::ensure_directory(const std::filesystem::path& dir)
     ensure_directory(dir.parent_path());
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
         util::throw_errno("creating state tree directory " + dir.string());
-    // A new directory is only durable once its parent's entry is.
-    util::fsync_directory(dir.parent_path());
+}
+
+void StateTree::make_durable(const std::filesystem::path& dir)
+{
+    // The entry is durable once its directory is, and that directory once
+    // its own entry in the parent is (it may have been created by a normal
+    // write that was never synced): fsync the chain up to the root. At most
+    // four levels, and proofs are rare (logfile switches, role changes).
+    for (std::filesystem::path d = dir;; d = d.parent_path()) {
+        util::fsync_directory(d);
+        if (d == root_ || d == d.parent_path())
+            break;
+    }
 }
 
 void StateTree::write_symlink(const Entry& e, Durability durability)
@@ -198,7 +209,7 @@ void StateTree::write_symlink(const Entry& e, Durability durability)
         util::throw_errno(err, "renaming " + tmp.string() + " to " + target.string());
     }
     if (durability == Durability::proof)
-        util::fsync_directory(dir);
+        make_durable(dir);
 }
 
 Entry StateTree::set(std::string_view key, std::string_view value, Durability durability)

@@ -7,7 +7,8 @@
 // `.tmp.<...>` -> utimensat(AT_SYMLINK_NOFOLLOW) -> rename(), so no reader
 // and no crash ever sees half an entry; entries that later serve as proof
 // (versionlinks, replay links at logfile switches, syncpos, syncstatus,
-// primary) additionally fsync their directory before set() returns.
+// primary) additionally fsync their directory and its ancestors before
+// set() returns.
 //
 // Deletions are tombstones: the value ".deleted" with a fresh stamp. They
 // spread like any update and read as absent; purge_tombstones() unlinks
@@ -112,6 +113,7 @@ private:
     void load(const std::filesystem::path& dir, const std::string& prefix);
     void write_symlink(const Entry& e, Durability durability);
     void ensure_directory(const std::filesystem::path& dir);
+    void make_durable(const std::filesystem::path& dir);
     void index(const Entry& e);
 
     std::filesystem::path root_;
