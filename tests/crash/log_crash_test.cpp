@@ -13,14 +13,8 @@
 //   MARS_CRASH_VERBOSE  print one line per round
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,8 +23,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cinttypes>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -49,9 +41,10 @@
 #include "log/log_reader.hpp"
 #include "log/log_writer.hpp"
 #include "log/logfile_name.hpp"
+#include "support/crash_rounds.hpp"
+#include "support/killed_child.hpp"
 #include "support/log_fixture.hpp"
 #include "support/temp_dir.hpp"
-#include "util/unique_fd.hpp"
 
 using namespace mars;
 
@@ -62,7 +55,7 @@ constexpr std::uint32_t kReportMagic = 0x4d435254; // "TRCM"
 
 // ---- what the child tells the parent ----------------------------------------
 
-enum ReportKind : std::uint16_t { kWrite = 1, kRotate = 2, kError = 3 };
+enum ReportKind : std::uint16_t { kWrite = 1, kRotate = 2 }; // or test::kLastWords
 
 enum ReportFlags : std::uint16_t {
     kZero = 1 << 0,
@@ -71,8 +64,9 @@ enum ReportFlags : std::uint16_t {
     kCompressible = 1 << 3,
 };
 
-// One acknowledged request (or the child's last words). Written with one
-// write(2) of at most PIPE_BUF bytes, hence atomically.
+// One acknowledged request (or the child's last words, from
+// test::child_die()). Written with one write(2) of at most PIPE_BUF bytes,
+// hence atomically.
 struct Report {
     std::uint32_t magic = kReportMagic;
     std::uint16_t kind = 0;
@@ -85,8 +79,8 @@ struct Report {
     std::uint64_t length = 0;     // data bytes or zero_length
     std::uint64_t seed = 0;       // of test::pattern()
     std::uint64_t end_offset = 0; // logfile offset after the last record
-    std::int32_t error = 0;
-    char message[188] = {};
+    std::int32_t error = 0; // last words: the error code and message
+    char text[188] = {};
 };
 static_assert(sizeof(Report) <= PIPE_BUF, "reports must be written atomically");
 static_assert(sizeof(Report) == 256);
@@ -113,14 +107,6 @@ struct RoundConfig {
     bool kill_while_growing = false;
 };
 
-std::uint64_t splitmix64(std::uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
 std::string describe(const RoundConfig& c)
 {
     std::ostringstream s;
@@ -143,34 +129,10 @@ std::string describe(const RoundConfig& c)
 //
 // Runs in the forked process only: no gtest assertions, never returns.
 
-int g_report_fd = -1;
-
-void send_report(const Report& r)
-{
-    for (;;) {
-        ssize_t n = ::write(g_report_fd, &r, sizeof r);
-        if (n == static_cast<ssize_t>(sizeof r))
-            return;
-        if (n < 0 && errno == EINTR)
-            continue;
-        _exit(5); // cannot even complain
-    }
-}
-
-[[noreturn]] void child_die(int error, const std::string& what)
-{
-    Report r;
-    r.kind = kError;
-    r.error = error;
-    std::snprintf(r.message, sizeof r.message, "%s", what.c_str());
-    send_report(r);
-    _exit(3);
-}
-
 void child_writer_thread(log::LogWriter& writer, const RoundConfig& cfg, unsigned t,
                          std::atomic<std::uint64_t>& submitted)
 {
-    std::mt19937_64 rng(splitmix64(cfg.seed ^ (std::uint64_t(t) << 48)));
+    std::mt19937_64 rng(test::splitmix64(cfg.seed ^ (std::uint64_t(t) << 48)));
     auto uniform = [&](std::uint64_t lo, std::uint64_t hi) { // inclusive
         return std::uniform_int_distribution<std::uint64_t>(lo, hi)(rng);
     };
@@ -180,7 +142,7 @@ void child_writer_thread(log::LogWriter& writer, const RoundConfig& cfg, unsigne
         Report rep;
         rep.kind = kWrite;
         rep.thread = t;
-        rep.seed = splitmix64(cfg.seed + (std::uint64_t(t) << 32) + counter);
+        rep.seed = test::splitmix64(cfg.seed + (std::uint64_t(t) << 32) + counter);
         rep.offset = uniform(0, (std::uint64_t(64) << 30) / 512 - 1) * 512; // anywhere in 64 GiB
 
         const std::uint64_t kind = uniform(0, 99);
@@ -218,12 +180,12 @@ void child_writer_thread(log::LogWriter& writer, const RoundConfig& cfg, unsigne
         }
         writer.submit(req, [rep, data, slots](const log::WriteResult& r) mutable {
             if (!r.ok())
-                child_die(r.error, "write failed: " + r.message);
+                test::child_die<Report>(r.error, "write failed: " + r.message);
             rep.first_seq = r.first_seq;
             rep.last_seq = r.last_seq;
             rep.logfile_number = r.logfile_number;
             rep.end_offset = r.end_offset;
-            send_report(rep); // strictly after the acknowledgement
+            test::send_report(rep); // strictly after the acknowledgement
             slots->release();
         });
 
@@ -231,7 +193,7 @@ void child_writer_thread(log::LogWriter& writer, const RoundConfig& cfg, unsigne
             std::promise<void> rotated;
             writer.submit_rotate(0, [&rotated, t](const log::WriteResult& r) {
                 if (!r.ok())
-                    child_die(r.error, "rotate failed: " + r.message);
+                    test::child_die<Report>(r.error, "rotate failed: " + r.message);
                 Report rr;
                 rr.kind = kRotate;
                 rr.thread = t;
@@ -239,7 +201,7 @@ void child_writer_thread(log::LogWriter& writer, const RoundConfig& cfg, unsigne
                 rr.last_seq = r.last_seq;
                 rr.logfile_number = r.logfile_number;
                 rr.end_offset = r.end_offset;
-                send_report(rr);
+                test::send_report(rr);
                 rotated.set_value();
             });
             rotated.get_future().wait();
@@ -247,182 +209,95 @@ void child_writer_thread(log::LogWriter& writer, const RoundConfig& cfg, unsigne
     }
 }
 
-[[noreturn]] void child_main(const RoundConfig& cfg, const std::filesystem::path& dir, int report_fd)
+// An exception escaping it becomes the last words "child: <what>".
+[[noreturn]] void child_main(const RoundConfig& cfg, const std::filesystem::path& dir)
 {
-    g_report_fd = report_fd;
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        log::WriterOptions opt = test::writer_options(dir, kHost);
-        opt.direct_io = cfg.direct_io;
-        opt.compression = cfg.compression;
-        opt.completion = cfg.completion;
-        opt.max_batch_bytes = cfg.max_batch_bytes;
-        opt.max_inflight_batches = cfg.max_inflight_batches;
-        opt.max_record_payload = cfg.max_record_payload;
-        // Never destroyed: the process ends by SIGKILL.
-        auto* writer = new log::LogWriter(opt);
-        auto* submitted = new std::atomic<std::uint64_t>(0);
-        for (unsigned t = 0; t < cfg.threads; ++t) {
-            std::thread([writer, &cfg, t, submitted] {
-                try {
-                    child_writer_thread(*writer, cfg, t, *submitted);
-                } catch (const std::exception& e) {
-                    child_die(-1, std::string("writer thread: ") + e.what());
-                }
-            }).detach();
-        }
-    } catch (const std::exception& e) {
-        child_die(-1, std::string("child: ") + e.what());
+    log::WriterOptions opt = test::writer_options(dir, kHost);
+    opt.direct_io = cfg.direct_io;
+    opt.compression = cfg.compression;
+    opt.completion = cfg.completion;
+    opt.max_batch_bytes = cfg.max_batch_bytes;
+    opt.max_inflight_batches = cfg.max_inflight_batches;
+    opt.max_record_payload = cfg.max_record_payload;
+    // Never destroyed: the process ends by SIGKILL.
+    auto* writer = new log::LogWriter(opt);
+    auto* submitted = new std::atomic<std::uint64_t>(0);
+    for (unsigned t = 0; t < cfg.threads; ++t) {
+        std::thread([writer, &cfg, t, submitted] {
+            try {
+                child_writer_thread(*writer, cfg, t, *submitted);
+            } catch (const std::exception& e) {
+                test::child_die<Report>(-1, std::string("writer thread: ") + e.what());
+            }
+        }).detach();
     }
     // The parent kills us within a second; this is only a safety net.
     ::sleep(120);
-    child_die(-ETIMEDOUT, "child was not killed within 120 s");
+    test::child_die<Report>(-ETIMEDOUT, "child was not killed within 120 s");
 }
 
 // ---- the parent: running a round -----------------------------------------------
 
-struct RoundRun {
-    std::vector<Report> acked;      // kWrite and kRotate reports
-    std::vector<std::string> child_errors;
-    bool killed = false;            // ended by our SIGKILL
-    std::string exit_status;
+// Whether the current logfile grew since the last look. Only buffered
+// appends grow visibly while being written, so a kill now may cut one short.
+class LogfileGrowth {
+public:
+    explicit LogfileGrowth(const std::filesystem::path& dir) : dir_(dir), last_(size_of(current_)) {}
+
+    bool growing()
+    {
+        while (size_of(current_ + 1)) { // rotated: watch the new logfile
+            ++current_;
+            last_ = size_of(current_);
+        }
+        const std::optional<std::uint64_t> size = size_of(current_);
+        const bool grew = size && last_ && *size > *last_;
+        last_ = size;
+        return grew;
+    }
+
+private:
+    std::optional<std::uint64_t> size_of(std::uint32_t number) const
+    {
+        struct stat st{};
+        auto path = dir_ / log::LogfileName{number, kHost}.str();
+        if (::stat(path.c_str(), &st) != 0)
+            return std::nullopt;
+        return static_cast<std::uint64_t>(st.st_size);
+    }
+
+    std::filesystem::path dir_;
+    std::uint32_t current_ = 1;
+    std::optional<std::uint64_t> last_;
 };
 
-std::uint64_t now_ms()
+// Its reports are the kWrite and kRotate ones: the acknowledged requests.
+test::KilledChild<Report> run_round(const RoundConfig& cfg, const std::filesystem::path& dir)
 {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return std::uint64_t(ts.tv_sec) * 1000 + std::uint64_t(ts.tv_nsec) / 1000000;
-}
-
-// Appends whole reports from `buf` to `run`; keeps a partial one (never
-// expected with atomic pipe writes, but harmless).
-void take_reports(std::vector<std::byte>& buf, RoundRun& run)
-{
-    std::size_t used = 0;
-    while (buf.size() - used >= sizeof(Report)) {
-        Report r;
-        std::memcpy(&r, buf.data() + used, sizeof r);
-        used += sizeof r;
-        if (r.magic != kReportMagic) {
-            run.child_errors.push_back("garbled report from the child");
-            continue;
-        }
-        if (r.kind == kError) {
-            r.message[sizeof r.message - 1] = '\0';
-            run.child_errors.push_back("child error " + std::to_string(r.error) + ": " + r.message);
-        } else {
-            run.acked.push_back(r);
-        }
-    }
-    buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(used));
-}
-
-RoundRun run_round(const RoundConfig& cfg, const std::filesystem::path& dir)
-{
-    RoundRun run;
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0)
-        throw std::system_error(errno, std::generic_category(), "pipe2");
-    util::UniqueFd rd(fds[0]), wr(fds[1]);
-    ::fcntl(wr.get(), F_SETPIPE_SZ, 1 << 20); // best effort: less back-pressure
-
-    std::fflush(stdout);
-    std::fflush(stderr);
-    const std::uint64_t start = now_ms();
-    pid_t pid = ::fork();
-    if (pid < 0)
-        throw std::system_error(errno, std::generic_category(), "fork");
-    if (pid == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        rd.reset();
-        child_main(cfg, dir, wr.release());
-    }
-    wr.reset();
-
-    std::vector<std::byte> buf;
-    std::vector<std::byte> chunk(64 * 1024);
-    bool eof = false;
-    // Reads what the pipe holds, waiting at most `timeout_ms`.
-    auto read_reports = [&](int timeout_ms) {
-        pollfd p{rd.get(), POLLIN, 0};
-        int rc = ::poll(&p, 1, timeout_ms);
-        if (rc < 0 && errno != EINTR)
-            throw std::system_error(errno, std::generic_category(), "poll");
-        if (rc <= 0)
-            return;
-        ssize_t n = ::read(rd.get(), chunk.data(), chunk.size());
-        if (n < 0 && errno == EINTR)
-            return;
-        if (n < 0)
-            throw std::system_error(errno, std::generic_category(), "read from pipe");
-        if (n == 0) {
-            eof = true; // the child died on its own
-            return;
-        }
-        buf.insert(buf.end(), chunk.begin(), chunk.begin() + n);
-        take_reports(buf, run);
-    };
-
-    const std::uint64_t deadline = start + cfg.kill_delay_ms;
-    while (!eof) {
-        const std::uint64_t now = now_ms();
-        if (now >= deadline || (cfg.kill_after_reports && run.acked.size() >= cfg.kill_after_reports))
-            break;
-        read_reports(static_cast<int>(deadline - now));
-    }
-    if (cfg.kill_while_growing && !eof) {
-        auto size_of = [&](std::uint32_t number) -> std::optional<std::uint64_t> {
-            struct stat st{};
-            auto path = dir / log::LogfileName{number, kHost}.str();
-            if (::stat(path.c_str(), &st) != 0)
-                return std::nullopt;
-            return static_cast<std::uint64_t>(st.st_size);
-        };
-        std::uint32_t current = 1;
-        std::optional<std::uint64_t> last = size_of(current);
-        const std::uint64_t give_up = now_ms() + 300;
-        while (!eof && now_ms() < give_up) {
-            if (size_of(current + 1)) { // rotated
-                ++current;
-                last = size_of(current);
-                continue;
+    using std::chrono::milliseconds;
+    const milliseconds delay(cfg.kill_delay_ms);
+    std::uint64_t acknowledged = 0;
+    std::optional<LogfileGrowth> growth; // kill_while_growing: watched after the delay,
+    milliseconds give_up{0};             // for at most 300 ms
+    return test::run_killed_child<Report>({
+        .child = [&] { child_main(cfg, dir); },
+        .on_report = [&](const Report&) { ++acknowledged; },
+        .when = [&](milliseconds since_fork) {
+            if (!growth) {
+                const bool due =
+                    since_fork >= delay || (cfg.kill_after_reports && acknowledged >= cfg.kill_after_reports);
+                if (!due)
+                    return test::KillOrWait::wait_for(delay - since_fork);
+                if (!cfg.kill_while_growing)
+                    return test::KillOrWait::kill_now();
+                growth.emplace(dir);
+                give_up = since_fork + milliseconds(300);
             }
-            auto size = size_of(current);
-            if (size && last && *size > *last)
-                break; // growing right now, perhaps
-            last = size;
-            read_reports(0);
-        }
-    }
-    ::kill(pid, SIGKILL);
-    // Reports written before the kill count as acknowledged: drain to EOF.
-    while (!eof) {
-        ssize_t n = ::read(rd.get(), chunk.data(), chunk.size());
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            throw std::system_error(errno, std::generic_category(), "read from pipe");
-        if (n == 0)
-            break;
-        buf.insert(buf.end(), chunk.begin(), chunk.begin() + n);
-        take_reports(buf, run);
-    }
-    if (!buf.empty())
-        run.child_errors.push_back("partial report of " + std::to_string(buf.size()) + " bytes in the pipe");
-
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            throw std::system_error(errno, std::generic_category(), "waitpid");
-    }
-    if (WIFSIGNALED(status)) {
-        run.killed = WTERMSIG(status) == SIGKILL;
-        run.exit_status = "killed by signal " + std::to_string(WTERMSIG(status));
-    } else {
-        run.exit_status = "exited with status " + std::to_string(WEXITSTATUS(status));
-    }
-    return run;
+            if (since_fork >= give_up || growth->growing())
+                return test::KillOrWait::kill_now();
+            return test::KillOrWait::wait_for(milliseconds(0)); // take the reports, look again
+        },
+    });
 }
 
 // ---- the parent: verification ---------------------------------------------------
@@ -515,21 +390,13 @@ public:
         }
         if (acked_.empty())
             ++totals_.rounds_without_ack;
-        if (more_problems_)
-            problems_.push_back("... and " + std::to_string(more_problems_) + " more problems");
-        return std::move(problems_);
+        return problems_.take();
     }
 
 private:
     static constexpr std::size_t npos = ~std::size_t{0};
 
-    void problem(std::string what)
-    {
-        if (problems_.size() < 40)
-            problems_.push_back(std::move(what));
-        else
-            ++more_problems_;
-    }
+    void problem(std::string what) { problems_.add(std::move(what)); }
 
     std::vector<std::pair<std::uint32_t, std::filesystem::path>> list_logfiles()
     {
@@ -718,27 +585,16 @@ private:
     std::map<std::uint64_t, std::size_t> by_first_;
     std::uint64_t max_acked_seq_ = 0;
     unsigned reported_out_of_order_ = 0;
-    std::vector<std::string> problems_;
-    std::uint64_t more_problems_ = 0;
+    test::ProblemList problems_;
     std::string last_diagnosis_ = "(no logfile)";
 };
-
-unsigned env_unsigned(const char* name, unsigned fallback)
-{
-    const char* v = std::getenv(name);
-    if (!v || !*v)
-        return fallback;
-    return static_cast<unsigned>(std::strtoul(v, nullptr, 0));
-}
 
 RoundConfig choose_config(unsigned round, std::mt19937_64& rng)
 {
     auto uniform = [&](std::uint64_t lo, std::uint64_t hi) {
         return std::uniform_int_distribution<std::uint64_t>(lo, hi)(rng);
     };
-    RoundConfig c;
-    c.round = round;
-    c.seed = rng();
+    RoundConfig c{.round = round, .seed = rng()};
     c.compression = std::array{format::Compression::none, format::Compression::zstd,
                                format::Compression::lz4}[uniform(0, 2)];
     c.completion = uniform(0, 1) ? log::CompletionMode::durable : log::CompletionMode::early;
@@ -758,66 +614,37 @@ RoundConfig choose_config(unsigned round, std::mt19937_64& rng)
     return c;
 }
 
-void keep_for_debugging(const std::filesystem::path& dir, const RoundConfig& cfg)
-{
-    std::filesystem::path kept = dir.parent_path() / ("mars-crash-failed-round" + std::to_string(cfg.round) + "-" +
-                                  std::to_string(::getpid()));
-    std::error_code ec;
-    std::filesystem::copy(dir, kept, std::filesystem::copy_options::recursive, ec);
-    std::cout << "  logfiles of the failed round kept in " << kept.string()
-              << (ec ? " (copy failed: " + ec.message() + ")" : "") << "\n";
-}
-
 } // namespace
 
 TEST(LogCrash, AcknowledgedRecordsSurviveKill9)
 {
-    const unsigned rounds = env_unsigned("MARS_CRASH_ROUNDS", 100);
-    const bool verbose = env_unsigned("MARS_CRASH_VERBOSE", 0) != 0;
-    std::uint64_t seed = std::random_device{}();
-    seed = seed << 32 ^ std::random_device{}();
-    if (const char* s = std::getenv("MARS_CRASH_SEED"); s && *s)
-        seed = std::strtoull(s, nullptr, 0);
-    std::cout << "log crash test: " << rounds << " rounds, MARS_CRASH_SEED=0x" << std::hex << seed << std::dec
-              << std::endl;
-
-    std::mt19937_64 rng(seed);
     Totals totals;
-    const auto started = std::chrono::steady_clock::now();
     std::uint64_t reports_total = 0;
-    for (unsigned round = 0; round < rounds; ++round) {
-        const RoundConfig cfg = choose_config(round, rng);
-        test::TempDir dir("mars-crash");
-        RoundRun run = run_round(cfg, dir.path());
-        reports_total += run.acked.size();
+    const auto one_round = [&](const test::Round& round) {
+        const RoundConfig cfg = choose_config(round.number, round.config_rng);
+        const std::filesystem::path& dir = round.dir;
+        test::KilledChild<Report> run = run_round(cfg, dir);
+        reports_total += run.reports.size();
         ++totals.rounds;
 
-        std::vector<std::string> problems = run.child_errors;
-        if (!run.killed)
-            problems.push_back("the child was not ended by our SIGKILL: " + run.exit_status);
-        Verifier verifier(dir.path(), run.acked, totals);
-        verifier.verbose_end_ = verbose;
+        std::vector<std::string> problems = run.problems();
+        Verifier verifier(dir, run.reports, totals);
+        verifier.verbose_end_ = round.verbose;
         verifier.buffered_ = !cfg.direct_io;
         totals.buffered_rounds += !cfg.direct_io;
-        if (verbose)
-            std::cout << "  " << describe(cfg) << ": " << run.acked.size() << " acknowledged\n";
+        if (round.verbose)
+            std::cout << "  " << describe(cfg) << ": " << run.reports.size() << " acknowledged\n";
         for (auto& p : verifier.verify())
             problems.push_back(std::move(p));
+        return test::RoundResult{describe(cfg), std::to_string(run.reports.size()) + " acknowledged requests",
+                                 std::move(problems)};
+    };
+    const test::CrashRun crash = test::run_crash_rounds(
+        {.name = "log crash test", .env_prefix = "MARS_CRASH", .default_rounds = 100, .dir_prefix = "mars-crash",
+         .files = "logfiles"},
+        one_round);
 
-        if (!problems.empty()) {
-            std::ostringstream s;
-            s << describe(cfg) << " with MARS_CRASH_SEED=0x" << std::hex << seed << std::dec << ": "
-              << run.acked.size() << " acknowledged requests, " << problems.size() << " problem(s):";
-            for (const auto& p : problems)
-                s << "\n  " << p;
-            ADD_FAILURE() << s.str();
-            keep_for_debugging(dir.path(), cfg);
-            break;
-        }
-    }
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
-    std::cout << "log crash test summary (MARS_CRASH_SEED=0x" << std::hex << seed << std::dec << "):\n"
+    std::cout << "log crash test summary (" << crash.seed_setting << "):\n"
               << "  rounds:                               " << totals.rounds << " (" << totals.rounds_without_ack
               << " killed before any acknowledgement)\n"
               << "  acknowledged requests reported:       " << reports_total << "\n"
@@ -837,5 +664,5 @@ TEST(LogCrash, AcknowledgedRecordsSurviveKill9)
               << totals.clean_ends << " clean, " << totals.rounds_without_logfile << " without logfile ("
               << totals.buffered_torn_tails << " of the torn tails in " << totals.buffered_rounds
               << " rounds without O_DIRECT)\n"
-              << "  time:                                 " << secs << " s" << std::endl;
+              << "  time:                                 " << crash.seconds << " s" << std::endl;
 }

@@ -21,23 +21,12 @@
 //   MARS_TREE_CRASH_VERBOSE  print one line per round
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <iostream>
@@ -47,13 +36,13 @@
 #include <sstream>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
+#include "support/crash_rounds.hpp"
+#include "support/killed_child.hpp"
 #include "support/temp_dir.hpp"
 #include "tree/lamport_clock.hpp"
 #include "tree/state_tree.hpp"
-#include "util/unique_fd.hpp"
 
 using namespace mars;
 using tree::Durability;
@@ -67,12 +56,12 @@ constexpr std::uint32_t kReportMagic = 0x54435254; // "TRCT"
 
 // ---- what the child tells the parent ----------------------------------------
 
-enum ReportKind : std::uint16_t { kBegin = 1, kDone = 2, kError = 3 };
+enum ReportKind : std::uint16_t { kBegin = 1, kDone = 2 }; // or test::kLastWords
 enum OpKind : std::uint16_t { kSet = 1, kRemove = 2, kMerge = 3 };
 
 // One write about to start (kBegin) or returned (kDone), or the child's last
-// words (kError). Written with one write(2) of at most PIPE_BUF bytes, hence
-// atomically.
+// words (from test::child_die()). Written with one write(2) of at most
+// PIPE_BUF bytes, hence atomically.
 struct Report {
     std::uint32_t magic = kReportMagic;
     std::uint16_t kind = 0;
@@ -85,7 +74,7 @@ struct Report {
     std::uint64_t counter = 0;  // the write's number, 0, 1, 2, ...
     std::uint64_t stamp = 0;    // kMerge: the remote stamp; kDone of set/remove: the entry's stamp
     std::int32_t error = 0;
-    char text[220] = {}; // the key; kError: the message
+    char text[220] = {}; // the key; last words: the message
 };
 static_assert(sizeof(Report) <= PIPE_BUF, "reports must be written atomically");
 static_assert(sizeof(Report) == 256);
@@ -174,14 +163,6 @@ struct RoundConfig {
     std::uint64_t kill_after_done = 0; // 0: only the delay
 };
 
-std::uint64_t splitmix64(std::uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
 std::string describe(const RoundConfig& c)
 {
     std::ostringstream s;
@@ -197,30 +178,6 @@ std::string describe(const RoundConfig& c)
 // ---- the child -------------------------------------------------------------
 //
 // Runs in the forked process only: no gtest assertions, never returns.
-
-int g_report_fd = -1;
-
-void send_report(const Report& r)
-{
-    for (;;) {
-        ssize_t n = ::write(g_report_fd, &r, sizeof r);
-        if (n == static_cast<ssize_t>(sizeof r))
-            return;
-        if (n < 0 && errno == EINTR)
-            continue;
-        _exit(5); // cannot even complain
-    }
-}
-
-[[noreturn]] void child_die(int error, const std::string& what)
-{
-    Report r;
-    r.kind = kError;
-    r.error = error;
-    std::snprintf(r.text, sizeof r.text, "%s", what.c_str());
-    send_report(r);
-    _exit(3);
-}
 
 // Keys as marsd writes them: top level, ips/, and below resource-rN/ up to
 // four levels deep. No key is the directory of another.
@@ -268,198 +225,91 @@ std::size_t choose_length(std::mt19937_64& rng)
     return uniform(1500, 4000);
 }
 
-[[noreturn]] void child_main(const RoundConfig& cfg, const std::filesystem::path& dir, int report_fd)
+// An exception escaping it becomes the last words "child: <what>".
+[[noreturn]] void child_main(const RoundConfig& cfg, const std::filesystem::path& dir)
 {
-    g_report_fd = report_fd;
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        // Never destroyed: the process ends by SIGKILL.
-        auto* clock = new tree::LamportClock();
-        auto* tree = new StateTree(dir, *clock);
-        std::mt19937_64 rng(splitmix64(cfg.seed));
-        auto uniform = [&](std::uint64_t lo, std::uint64_t hi) {
-            return std::uniform_int_distribution<std::uint64_t>(lo, hi)(rng);
-        };
-        for (std::uint64_t counter = 0;; ++counter) {
-            Report rep;
-            rep.kind = kBegin;
-            rep.counter = counter;
-            const std::string key = choose_key(rng, counter, cfg);
-            std::snprintf(rep.text, sizeof rep.text, "%s", key.c_str());
-            std::string value;
-            if (uniform(0, 99) < cfg.merge_percent) {
-                rep.op = kMerge;
-                rep.proof = uniform(0, 4) == 0;
-                rep.tombstone = uniform(0, 4) == 0;
-                auto current = tree->get_raw(key);
-                const std::uint64_t m = uniform(0, 99);
-                if (m < 4) {
-                    rep.future = 1;
-                    rep.stamp = tree::realtime_ns() + tree::LamportClock::kMaxFutureNs + 3600'000'000'000ull;
-                } else if (!current) {
-                    // A missing key is taken whatever its stamp.
-                    const std::uint64_t base = std::max(clock->highest(), tree::realtime_ns());
-                    rep.stamp = m < 50 ? base - uniform(1'000'000'000, 1'000'000'000'000) : base + uniform(1, 1'000'000);
-                } else if (m < 55) {
-                    rep.stamp = current->stamp + uniform(1, 1'000'000); // newer: applied
-                } else if (m < 85) {
-                    rep.stamp = current->stamp - uniform(1, 1'000'000'000); // older: refused
-                } else {
-                    rep.stamp = current->stamp; // a tie: refused
-                }
+    // Never destroyed: the process ends by SIGKILL.
+    auto* clock = new tree::LamportClock();
+    auto* tree = new StateTree(dir, *clock);
+    std::mt19937_64 rng(test::splitmix64(cfg.seed));
+    auto uniform = [&](std::uint64_t lo, std::uint64_t hi) {
+        return std::uniform_int_distribution<std::uint64_t>(lo, hi)(rng);
+    };
+    for (std::uint64_t counter = 0;; ++counter) {
+        Report rep;
+        rep.kind = kBegin;
+        rep.counter = counter;
+        const std::string key = choose_key(rng, counter, cfg);
+        std::snprintf(rep.text, sizeof rep.text, "%s", key.c_str());
+        std::string value;
+        if (uniform(0, 99) < cfg.merge_percent) {
+            rep.op = kMerge;
+            rep.proof = uniform(0, 4) == 0;
+            rep.tombstone = uniform(0, 4) == 0;
+            auto current = tree->get_raw(key);
+            const std::uint64_t m = uniform(0, 99);
+            if (m < 4) {
+                rep.future = 1;
+                rep.stamp = tree::realtime_ns() + tree::LamportClock::kMaxFutureNs + 3600'000'000'000ull;
+            } else if (!current) {
+                // A missing key is taken whatever its stamp.
+                const std::uint64_t base = std::max(clock->highest(), tree::realtime_ns());
+                rep.stamp = m < 50 ? base - uniform(1'000'000'000, 1'000'000'000'000) : base + uniform(1, 1'000'000);
+            } else if (m < 55) {
+                rep.stamp = current->stamp + uniform(1, 1'000'000); // newer: applied
+            } else if (m < 85) {
+                rep.stamp = current->stamp - uniform(1, 1'000'000'000); // older: refused
             } else {
-                rep.op = uniform(0, 99) < 20 ? kRemove : kSet;
-                rep.tombstone = rep.op == kRemove;
-                rep.proof = uniform(0, 99) < cfg.proof_percent;
+                rep.stamp = current->stamp; // a tie: refused
             }
-            if (rep.tombstone) {
-                value = std::string(tree::kTombstone);
-            } else {
-                rep.length = static_cast<std::uint32_t>(choose_length(rng));
-                value = make_value(key, counter, rep.length);
-            }
-            const Durability durability = rep.proof ? Durability::proof : Durability::normal;
-
-            send_report(rep); // strictly before the write
-            Report done = rep;
-            done.kind = kDone;
-            switch (rep.op) {
-            case kSet:
-                done.stamp = tree->set(key, value, durability).stamp;
-                break;
-            case kRemove:
-                done.stamp = tree->remove(key, durability).stamp;
-                break;
-            case kMerge:
-                done.result = static_cast<std::uint8_t>(tree->merge(Entry{key, value, rep.stamp}, durability));
-                break;
-            }
-            send_report(done); // strictly after the call returned
+        } else {
+            rep.op = uniform(0, 99) < 20 ? kRemove : kSet;
+            rep.tombstone = rep.op == kRemove;
+            rep.proof = uniform(0, 99) < cfg.proof_percent;
         }
-    } catch (const std::exception& e) {
-        child_die(-1, std::string("child: ") + e.what());
+        if (rep.tombstone) {
+            value = std::string(tree::kTombstone);
+        } else {
+            rep.length = static_cast<std::uint32_t>(choose_length(rng));
+            value = make_value(key, counter, rep.length);
+        }
+        const Durability durability = rep.proof ? Durability::proof : Durability::normal;
+
+        test::send_report(rep); // strictly before the write
+        Report done = rep;
+        done.kind = kDone;
+        switch (rep.op) {
+        case kSet:
+            done.stamp = tree->set(key, value, durability).stamp;
+            break;
+        case kRemove:
+            done.stamp = tree->remove(key, durability).stamp;
+            break;
+        case kMerge:
+            done.result = static_cast<std::uint8_t>(tree->merge(Entry{key, value, rep.stamp}, durability));
+            break;
+        }
+        test::send_report(done); // strictly after the call returned
     }
 }
 
 // ---- the parent: running a round -----------------------------------------------
 
-struct RoundRun {
-    std::vector<Report> reports; // kBegin and kDone, in the child's order
-    std::vector<std::string> child_errors;
-    bool killed = false; // ended by our SIGKILL
-    std::string exit_status;
-};
-
-std::uint64_t now_ms()
+// Its reports are kBegin and kDone, in the child's order.
+test::KilledChild<Report> run_round(const RoundConfig& cfg, const std::filesystem::path& dir)
 {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return std::uint64_t(ts.tv_sec) * 1000 + std::uint64_t(ts.tv_nsec) / 1000000;
-}
-
-// Appends whole reports from `buf` to `run`; keeps a partial one (never
-// expected with atomic pipe writes). Returns how many kDone it took.
-std::uint64_t take_reports(std::vector<std::byte>& buf, RoundRun& run)
-{
-    std::size_t used = 0;
+    using std::chrono::milliseconds;
+    const milliseconds delay(cfg.kill_delay_ms);
     std::uint64_t done = 0;
-    while (buf.size() - used >= sizeof(Report)) {
-        Report r;
-        std::memcpy(&r, buf.data() + used, sizeof r);
-        used += sizeof r;
-        r.text[sizeof r.text - 1] = '\0';
-        if (r.magic != kReportMagic) {
-            run.child_errors.push_back("garbled report from the child");
-            continue;
-        }
-        if (r.kind == kError) {
-            run.child_errors.push_back("child error " + std::to_string(r.error) + ": " + r.text);
-        } else {
-            done += r.kind == kDone;
-            run.reports.push_back(r);
-        }
-    }
-    buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(used));
-    return done;
-}
-
-RoundRun run_round(const RoundConfig& cfg, const std::filesystem::path& dir)
-{
-    RoundRun run;
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0)
-        throw std::system_error(errno, std::generic_category(), "pipe2");
-    util::UniqueFd rd(fds[0]), wr(fds[1]);
-    ::fcntl(wr.get(), F_SETPIPE_SZ, 1 << 20); // best effort: less back-pressure
-
-    std::fflush(stdout);
-    std::fflush(stderr);
-    const std::uint64_t start = now_ms();
-    pid_t pid = ::fork();
-    if (pid < 0)
-        throw std::system_error(errno, std::generic_category(), "fork");
-    if (pid == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        rd.reset();
-        child_main(cfg, dir, wr.release());
-    }
-    wr.reset();
-
-    std::vector<std::byte> buf;
-    std::vector<std::byte> chunk(64 * 1024);
-    std::uint64_t done = 0;
-    bool eof = false;
-    const std::uint64_t deadline = start + cfg.kill_delay_ms;
-    while (!eof) {
-        const std::uint64_t now = now_ms();
-        if (now >= deadline || (cfg.kill_after_done && done >= cfg.kill_after_done))
-            break;
-        pollfd p{rd.get(), POLLIN, 0};
-        int rc = ::poll(&p, 1, static_cast<int>(deadline - now));
-        if (rc < 0 && errno != EINTR)
-            throw std::system_error(errno, std::generic_category(), "poll");
-        if (rc <= 0)
-            continue;
-        ssize_t n = ::read(rd.get(), chunk.data(), chunk.size());
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            throw std::system_error(errno, std::generic_category(), "read from pipe");
-        if (n == 0) {
-            eof = true; // the child died on its own
-            break;
-        }
-        buf.insert(buf.end(), chunk.begin(), chunk.begin() + n);
-        done += take_reports(buf, run);
-    }
-    ::kill(pid, SIGKILL);
-    // Reports written before the kill count: drain to EOF.
-    while (!eof) {
-        ssize_t n = ::read(rd.get(), chunk.data(), chunk.size());
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            throw std::system_error(errno, std::generic_category(), "read from pipe");
-        if (n == 0)
-            break;
-        buf.insert(buf.end(), chunk.begin(), chunk.begin() + n);
-        take_reports(buf, run);
-    }
-    if (!buf.empty())
-        run.child_errors.push_back("partial report of " + std::to_string(buf.size()) + " bytes in the pipe");
-
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            throw std::system_error(errno, std::generic_category(), "waitpid");
-    }
-    if (WIFSIGNALED(status)) {
-        run.killed = WTERMSIG(status) == SIGKILL;
-        run.exit_status = "killed by signal " + std::to_string(WTERMSIG(status));
-    } else {
-        run.exit_status = "exited with status " + std::to_string(WEXITSTATUS(status));
-    }
-    return run;
+    return test::run_killed_child<Report>({
+        .child = [&] { child_main(cfg, dir); },
+        .on_report = [&](const Report& r) { done += r.kind == kDone; },
+        .when = [&](milliseconds since_fork) {
+            if (since_fork >= delay || (cfg.kill_after_done && done >= cfg.kill_after_done))
+                return test::KillOrWait::kill_now();
+            return test::KillOrWait::wait_for(delay - since_fork);
+        },
+    });
 }
 
 // ---- the parent: verification ---------------------------------------------------
@@ -728,20 +578,9 @@ private:
         return n;
     }
 
-    void problem(std::string what)
-    {
-        if (problems_.size() < 40)
-            problems_.push_back(std::move(what));
-        else
-            ++more_problems_;
-    }
+    void problem(std::string what) { problems_.add(std::move(what)); }
 
-    std::vector<std::string> finish()
-    {
-        if (more_problems_)
-            problems_.push_back("... and " + std::to_string(more_problems_) + " more problems");
-        return std::move(problems_);
-    }
+    std::vector<std::string> finish() { return problems_.take(); }
 
     std::filesystem::path dir_;
     Totals& totals_;
@@ -755,26 +594,15 @@ private:
     bool inflight_future_ = false;
     std::uint64_t inflight_stamp_ = 0;
     std::string inflight_value_;
-    std::vector<std::string> problems_;
-    std::uint64_t more_problems_ = 0;
+    test::ProblemList problems_;
 };
-
-unsigned env_unsigned(const char* name, unsigned fallback)
-{
-    const char* v = std::getenv(name);
-    if (!v || !*v)
-        return fallback;
-    return static_cast<unsigned>(std::strtoul(v, nullptr, 0));
-}
 
 RoundConfig choose_config(unsigned round, std::mt19937_64& rng)
 {
     auto uniform = [&](std::uint64_t lo, std::uint64_t hi) {
         return std::uniform_int_distribution<std::uint64_t>(lo, hi)(rng);
     };
-    RoundConfig c;
-    c.round = round;
-    c.seed = rng();
+    RoundConfig c{.round = round, .seed = rng()};
     c.proof_percent = std::array<unsigned, 4>{0, 10, 30, 100}[uniform(0, 3)];
     c.merge_percent = std::array<unsigned, 3>{0, 25, 60}[uniform(0, 2)];
     c.new_resource_every = static_cast<unsigned>(uniform(3, 60));
@@ -786,63 +614,32 @@ RoundConfig choose_config(unsigned round, std::mt19937_64& rng)
     return c;
 }
 
-void keep_for_debugging(const std::filesystem::path& dir, const RoundConfig& cfg)
-{
-    std::filesystem::path kept = dir.parent_path() / ("mars-tree-crash-failed-round" + std::to_string(cfg.round) +
-                                                      "-" + std::to_string(::getpid()));
-    std::error_code ec;
-    std::filesystem::copy(dir, kept, std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks,
-                          ec);
-    std::cout << "  tree of the failed round kept in " << kept.string()
-              << (ec ? " (copy failed: " + ec.message() + ")" : "") << "\n";
-}
-
 } // namespace
 
 TEST(TreeCrash, Kill9NeverLeavesAHalfEntryVisible)
 {
-    const unsigned rounds = env_unsigned("MARS_TREE_CRASH_ROUNDS", 150);
-    const bool verbose = env_unsigned("MARS_TREE_CRASH_VERBOSE", 0) != 0;
-    std::uint64_t seed = std::random_device{}();
-    seed = seed << 32 ^ std::random_device{}();
-    if (const char* s = std::getenv("MARS_TREE_CRASH_SEED"); s && *s)
-        seed = std::strtoull(s, nullptr, 0);
-    std::cout << "tree crash test: " << rounds << " rounds, MARS_TREE_CRASH_SEED=0x" << std::hex << seed << std::dec
-              << std::endl;
-
-    std::mt19937_64 rng(seed);
     Totals totals;
-    const auto started = std::chrono::steady_clock::now();
-    for (unsigned round = 0; round < rounds; ++round) {
-        const RoundConfig cfg = choose_config(round, rng);
-        test::TempDir dir("mars-tree-crash");
-        RoundRun run = run_round(cfg, dir.path());
-        ++totals.rounds;
+    const test::CrashRun crash = test::run_crash_rounds(
+        {.name = "tree crash test", .env_prefix = "MARS_TREE_CRASH", .default_rounds = 150,
+         .dir_prefix = "mars-tree-crash", .files = "tree"},
+        [&](const test::Round& round) {
+            const RoundConfig cfg = choose_config(round.number, round.config_rng);
+            test::KilledChild<Report> run = run_round(cfg, round.dir);
+            ++totals.rounds;
 
-        std::vector<std::string> problems = run.child_errors;
-        if (!run.killed)
-            problems.push_back("the child was not ended by our SIGKILL: " + run.exit_status);
-        const std::uint64_t acked_before = totals.acked;
-        Verifier verifier(dir.path(), run.reports, totals);
-        for (auto& p : verifier.verify())
-            problems.push_back(std::move(p));
-        if (verbose)
-            std::cout << "  " << describe(cfg) << ": " << totals.acked - acked_before << " acknowledged writes\n";
+            std::vector<std::string> problems = run.problems();
+            const std::uint64_t acked_before = totals.acked;
+            Verifier verifier(round.dir, run.reports, totals);
+            for (auto& p : verifier.verify())
+                problems.push_back(std::move(p));
+            const std::uint64_t acked = totals.acked - acked_before;
+            if (round.verbose)
+                std::cout << "  " << describe(cfg) << ": " << acked << " acknowledged writes\n";
+            return test::RoundResult{describe(cfg), std::to_string(acked) + " acknowledged writes",
+                                     std::move(problems)};
+        });
 
-        if (!problems.empty()) {
-            std::ostringstream s;
-            s << describe(cfg) << " with MARS_TREE_CRASH_SEED=0x" << std::hex << seed << std::dec << ": "
-              << totals.acked - acked_before << " acknowledged writes, " << problems.size() << " problem(s):";
-            for (const auto& p : problems)
-                s << "\n  " << p;
-            ADD_FAILURE() << s.str();
-            keep_for_debugging(dir.path(), cfg);
-            break;
-        }
-    }
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
-    std::cout << "tree crash test summary (MARS_TREE_CRASH_SEED=0x" << std::hex << seed << std::dec << "):\n"
+    std::cout << "tree crash test summary (" << crash.seed_setting << "):\n"
               << "  rounds:                          " << totals.rounds << " (" << totals.rounds_without_ack
               << " killed before any acknowledgement)\n"
               << "  writes begun / acknowledged:     " << totals.begun << " / " << totals.acked << "\n"
@@ -858,5 +655,5 @@ TEST(TreeCrash, Kill9NeverLeavesAHalfEntryVisible)
               << "  killed during a write:           " << totals.inflight << " rounds (" << totals.inflight_visible
               << " of those writes visible after all)\n"
               << "  .tmp. leftovers cleaned by load: " << totals.tmp_leftovers << "\n"
-              << "  time:                            " << secs << " s" << std::endl;
+              << "  time:                            " << crash.seconds << " s" << std::endl;
 }

@@ -1,22 +1,19 @@
 #include <gtest/gtest.h>
 
+#include "support/fake_clock.hpp"
 #include "tree/lamport_clock.hpp"
 
+using mars::test::FakeRealtime;
 using mars::tree::LamportClock;
 
 namespace {
-struct FakeRealtime {
-    std::uint64_t now = 1'000'000'000'000;
-    LamportClock::RealtimeSource source()
-    {
-        return [this] { return now; };
-    }
-};
+// 1000 s after the epoch: the tests only look at differences.
+constexpr std::uint64_t kStart = 1'000'000'000'000;
 } // namespace
 
 TEST(LamportClock, StampsOnlyMoveForward)
 {
-    FakeRealtime t;
+    FakeRealtime t{kStart};
     LamportClock clock(t.source());
     auto a = clock.now();
     auto b = clock.now(); // same real time: still strictly greater
@@ -30,7 +27,7 @@ TEST(LamportClock, StampsOnlyMoveForward)
 
 TEST(LamportClock, ObservedStampsAdvanceTheClock)
 {
-    FakeRealtime t;
+    FakeRealtime t{kStart};
     LamportClock clock(t.source());
     const std::uint64_t peer = t.now + 3'600'000'000'000; // a peer one hour ahead
     EXPECT_TRUE(clock.observe(peer));
@@ -41,7 +38,7 @@ TEST(LamportClock, ObservedStampsAdvanceTheClock)
 
 TEST(LamportClock, StampsFarInTheFutureAreRefused)
 {
-    FakeRealtime t;
+    FakeRealtime t{kStart};
     LamportClock clock(t.source());
     EXPECT_FALSE(clock.observe(t.now + LamportClock::kMaxFutureNs + 1));
     EXPECT_EQ(clock.now(), t.now);

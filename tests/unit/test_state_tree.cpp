@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 #include "tree/state_tree.hpp"
 
@@ -16,17 +17,9 @@ using tree::StateTree;
 
 namespace {
 
-struct FakeRealtime {
-    std::uint64_t now = 1'764'000'000'000'000'000ull;
-    tree::LamportClock::RealtimeSource source()
-    {
-        return [this] { return now; };
-    }
-};
-
 class StateTreeTest : public ::testing::Test {
 protected:
-    FakeRealtime time;
+    test::FakeRealtime time;
     tree::LamportClock clock{time.source()};
     test::TempDir dir;
     StateTree tree{dir.path(), clock};
