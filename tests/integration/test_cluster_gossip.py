@@ -91,6 +91,16 @@ class ThreeHosts(unittest.TestCase):
                 wait_until(lambda: link_value(c[name], "userspace/greeting") is None,
                            f"the deletion on {name}")
 
+            # gamma leaves: every host stops listing it; it keeps the tree as a witness.
+            c["gamma"].marsadm("leave-cluster")
+            for name in HOSTS:
+                wait_until(lambda: [p["host"] for p in view(c[name])["peers"]] == ["alpha", "beta"],
+                           f"{name} to list only alpha and beta")
+            self.assertEqual(view(c["gamma"])["cluster"], view(c["alpha"])["cluster"])
+            again = c["gamma"].marsadm("leave-cluster", check=False)
+            self.assertEqual(again.returncode, 1)
+            self.assertIn("not a cluster member", again.stderr)
+
     def test_a_host_with_the_wrong_key_changes_nothing(self):
         with Cluster(BUILD, HOSTS) as c:
             a, b, g = c["alpha"], c["beta"], c["gamma"]
