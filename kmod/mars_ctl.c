@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/mars-control: the versioned ioctls of include/uapi/mars_ctl.h and the
+ * table of devices. Every argument is checked before anything is allocated;
+ * a rejected call gets an errno and a rate-limited kernel message naming the
+ * caller and the reason. docs/kmod.md lists the errnos.
+ *
+ * mars_ctl_lock serialises all control operations and protects the table;
+ * the IO path never takes it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/compat.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/miscdevice.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "mars_compat.h"
+#include "mars_dev.h"
+
+static DEFINE_MUTEX(mars_ctl_lock);
+static DEFINE_IDR(mars_devices);
+static unsigned int mars_nr_devices;
+
+/* Logs why a call was refused (rate-limited) and yields the errno. */
+#define mars_ctl_reject(op, err, fmt, ...)				\
+	({								\
+		int __mars_err = (err);					\
+									\
+		pr_warn_ratelimited("%s[%d] %s: " fmt " (%d)\n",	\
+				    current->comm,			\
+				    task_pid_nr(current), op,		\
+				    ##__VA_ARGS__, __mars_err);		\
+		__mars_err;						\
+	})
+
+/* The command matches when all but its size bits do. */
+static bool mars_ctl_cmd_is(unsigned int cmd, unsigned int want)
+{
+	return (cmd & ~IOCSIZE_MASK) == (want & ~IOCSIZE_MASK);
+}
+
+/*
+ * Copies an argument struct in: checks `version` and `size` (which must
+ * match the size bits of the command) and lets copy_struct_from_user()
+ * zero-extend a shorter struct or refuse unknown non-zero tail bytes.
+ * Returns the caller's size or -errno.
+ */
+static int mars_ctl_copy_in(const char *op, unsigned int cmd,
+			    void __user *uarg, void *karg, size_t ksize,
+			    size_t min_size)
+{
+	u32 hdr[2];	/* version, size: the start of every struct */
+	int ret;
+
+	if (copy_from_user(hdr, uarg, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr[0] != MARS_CTL_VERSION)
+		return mars_ctl_reject(op, -EINVAL, "unknown version %u",
+				       hdr[0]);
+	if (hdr[1] < min_size || hdr[1] > MARS_CTL_MAX_STRUCT_SIZE)
+		return mars_ctl_reject(op, -EINVAL, "bad struct size %u",
+				       hdr[1]);
+	if (hdr[1] != _IOC_SIZE(cmd))
+		return mars_ctl_reject(op, -EINVAL,
+				       "struct size %u but command size %u",
+				       hdr[1], _IOC_SIZE(cmd));
+	ret = copy_struct_from_user(karg, ksize, uarg, hdr[1]);
+	if (ret == -E2BIG)
+		return mars_ctl_reject(op, ret,
+				       "struct size %u has unknown non-zero fields",
+				       hdr[1]);
+	if (ret)
+		return ret;
+	return hdr[1];
+}
+
+static int mars_ctl_copy_out(void __user *uarg, const void *karg,
+			     size_t ksize, size_t usize)
+{
+	if (copy_to_user(uarg, karg, min(ksize, usize)))
+		return -EFAULT;
+	return 0;
+}
+
+/* [a-z][a-z0-9_-]*, NUL-terminated, zero-padded */
+static bool mars_ctl_name_ok(const char *name)
+{
+	size_t len = strnlen(name, MARS_CTL_NAME_MAX);
+	size_t i;
+
+	if (len == 0 || len >= MARS_CTL_NAME_MAX)
+		return false;
+	if (name[0] < 'a' || name[0] > 'z')
+		return false;
+	for (i = 1; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			return false;
+	}
+	return !memchr_inv(name + len, 0, MARS_CTL_NAME_MAX - len);
+}
+
+/*
+ * A backing file must be a regular file or a block device that supports
+ * kiocb IO, open for reading and writing at positions we choose (no
+ * O_APPEND), and not a mars device (IO would recurse into us).
+ */
+static int mars_ctl_check_backing(const char *op, struct file *file, u64 bytes)
+{
+	struct inode *inode = file_inode(file);
+	loff_t backing_bytes;
+
+	if (!S_ISREG(inode->i_mode) && !S_ISBLK(inode->i_mode))
+		return mars_ctl_reject(op, -EINVAL,
+				       "backing fd is neither a regular file nor a block device");
+	if ((file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
+	    (FMODE_READ | FMODE_WRITE))
+		return mars_ctl_reject(op, -EBADF,
+				       "backing fd is not open for reading and writing");
+	if (file->f_flags & O_APPEND)
+		return mars_ctl_reject(op, -EINVAL,
+				       "backing fd is open with O_APPEND");
+	if (!file->f_op->read_iter || !file->f_op->write_iter)
+		return mars_ctl_reject(op, -EINVAL,
+				       "backing file has no kiocb IO");
+	if (IS_SWAPFILE(file->f_mapping->host) || IS_IMMUTABLE(inode) ||
+	    IS_APPEND(inode))
+		return mars_ctl_reject(op, -EINVAL,
+				       "backing file is a swap, immutable or append-only file");
+
+	if (S_ISBLK(inode->i_mode)) {
+		struct block_device *bdev = I_BDEV(file->f_mapping->host);
+
+		if (mars_dev_is_mars_disk(bdev->bd_disk))
+			return mars_ctl_reject(op, -EINVAL,
+					       "backing device is a mars device");
+		if (bdev_read_only(bdev))
+			return mars_ctl_reject(op, -EINVAL,
+					       "backing device is read-only");
+		backing_bytes = bdev_nr_bytes(bdev);
+	} else {
+		backing_bytes = i_size_read(inode);
+	}
+	if (backing_bytes < 0 || bytes > (u64)backing_bytes)
+		return mars_ctl_reject(op, -EINVAL,
+				       "device size %llu exceeds backing size %lld",
+				       bytes, (long long)backing_bytes);
+	return 0;
+}
+
+static struct mars_dev *mars_ctl_find_name(const char *name)
+{
+	struct mars_dev *dev;
+	int id;
+
+	lockdep_assert_held(&mars_ctl_lock);
+	idr_for_each_entry(&mars_devices, dev, id)
+		if (!strcmp(dev->name, name))
+			return dev;
+	return NULL;
+}
+
+static long mars_ctl_get_info(unsigned int cmd, void __user *uarg)
+{
+	struct mars_ctl_info a;
+	int usize;
+
+	usize = mars_ctl_copy_in("GET_INFO", cmd, uarg, &a, sizeof(a),
+				 MARS_CTL_INFO_SIZE_V1);
+	if (usize < 0)
+		return usize;
+	if (a.reserved)
+		return mars_ctl_reject("GET_INFO", -EINVAL,
+				       "reserved field is not zero");
+
+	a.max_version = MARS_CTL_VERSION;
+	a.max_devices = MARS_CTL_MAX_DEVICES;
+	a.max_device_bytes = MARS_CTL_MAX_DEVICE_BYTES;
+	mutex_lock(&mars_ctl_lock);
+	a.nr_devices = mars_nr_devices;
+	mutex_unlock(&mars_ctl_lock);
+	return mars_ctl_copy_out(uarg, &a, sizeof(a), usize);
+}
+
+static long mars_ctl_add_device(unsigned int cmd, void __user *uarg)
+{
+	const char *op = "ADD_DEVICE";
+	struct mars_dev_config cfg = {};
+	struct mars_ctl_add_device a;
+	struct mars_dev *dev;
+	struct file *file;
+	int usize, index;
+	long ret;
+
+	usize = mars_ctl_copy_in(op, cmd, uarg, &a, sizeof(a),
+				 MARS_CTL_ADD_DEVICE_SIZE_V1);
+	if (usize < 0)
+		return usize;
+	if (a.flags & ~MARS_CTL_ADD_F_KNOWN)
+		return mars_ctl_reject(op, -EINVAL, "unknown flags 0x%x",
+				       a.flags & ~MARS_CTL_ADD_F_KNOWN);
+	if (a.reserved)
+		return mars_ctl_reject(op, -EINVAL, "reserved field is not zero");
+	if (!mars_ctl_name_ok(a.name))
+		return mars_ctl_reject(op, -EINVAL,
+				       "invalid resource name (want [a-z][a-z0-9_-]*, 1..%d chars, zero-padded)",
+				       MARS_CTL_NAME_MAX - 1);
+	if (a.device_bytes == 0 || a.device_bytes > MARS_CTL_MAX_DEVICE_BYTES ||
+	    !IS_ALIGNED(a.device_bytes, MARS_CTL_SECTOR_SIZE))
+		return mars_ctl_reject(op, -EINVAL,
+				       "invalid device size %llu (want a multiple of %d, at most %llu)",
+				       a.device_bytes, MARS_CTL_SECTOR_SIZE,
+				       MARS_CTL_MAX_DEVICE_BYTES);
+	if (a.backing_fd < 0)
+		return mars_ctl_reject(op, -EBADF, "invalid backing fd %d",
+				       a.backing_fd);
+	file = fget(a.backing_fd);
+	if (!file)
+		return mars_ctl_reject(op, -EBADF, "backing fd %d is not open",
+				       a.backing_fd);
+	ret = mars_ctl_check_backing(op, file, a.device_bytes);
+	if (ret)
+		goto out_fput;
+
+	memcpy(cfg.name, a.name, sizeof(cfg.name));
+	cfg.bytes = a.device_bytes;
+	cfg.add_flags = a.flags;
+	cfg.backing = file;
+
+	mutex_lock(&mars_ctl_lock);
+	if (mars_ctl_find_name(cfg.name)) {
+		ret = mars_ctl_reject(op, -EEXIST, "resource %s exists",
+				      cfg.name);
+		goto out_unlock;
+	}
+	/* reserve the index; the entry is set once the device exists */
+	index = idr_alloc(&mars_devices, NULL, 0, MARS_CTL_MAX_DEVICES,
+			  GFP_KERNEL);
+	if (index < 0) {
+		ret = index == -ENOSPC ?
+			mars_ctl_reject(op, -ENOSPC, "all %d devices in use",
+					MARS_CTL_MAX_DEVICES) : index;
+		goto out_unlock;
+	}
+	ret = mars_dev_create(&cfg, index, &dev);
+	if (ret) {
+		idr_remove(&mars_devices, index);
+		goto out_unlock;
+	}
+	idr_replace(&mars_devices, dev, index);
+	mars_nr_devices++;
+	mutex_unlock(&mars_ctl_lock);
+
+	a.index = index;
+	a.dev_flags = dev->dev_flags;
+	a.logical_block_size = dev->logical_block_size;
+	/*
+	 * The device exists even if the caller's memory went away meanwhile;
+	 * it learns the index from the return value or QUERY.
+	 */
+	if (mars_ctl_copy_out(uarg, &a, sizeof(a), usize))
+		pr_warn_ratelimited("%s[%d] %s: could not write back the result for mars%d\n",
+				    current->comm, task_pid_nr(current), op,
+				    index);
+	return index;
+
+out_unlock:
+	mutex_unlock(&mars_ctl_lock);
+out_fput:
+	fput(file);
+	return ret;
+}
+
+/* Called with mars_ctl_lock held; the device must be idle. */
+static void mars_ctl_destroy(struct mars_dev *dev)
+{
+	idr_remove(&mars_devices, dev->index);
+	mars_nr_devices--;
+	mars_dev_destroy(dev);
+}
+
+static long mars_ctl_remove_device(unsigned int cmd, void __user *uarg)
+{
+	const char *op = "REMOVE_DEVICE";
+	struct mars_ctl_remove_device a;
+	struct mars_dev *dev;
+	int usize;
+	long ret;
+
+	usize = mars_ctl_copy_in(op, cmd, uarg, &a, sizeof(a),
+				 MARS_CTL_REMOVE_DEVICE_SIZE_V1);
+	if (usize < 0)
+		return usize;
+	if (a.flags)
+		return mars_ctl_reject(op, -EINVAL, "unknown flags 0x%x",
+				       a.flags);
+
+	mutex_lock(&mars_ctl_lock);
+	dev = a.index < MARS_CTL_MAX_DEVICES ?
+		idr_find(&mars_devices, a.index) : NULL;
+	if (!dev) {
+		ret = mars_ctl_reject(op, -ENOENT, "no device mars%u", a.index);
+		goto out;
+	}
+	ret = mars_dev_begin_remove(dev);
+	if (ret) {
+		ret = mars_ctl_reject(op, ret, "mars%u is open", a.index);
+		goto out;
+	}
+	mars_ctl_destroy(dev);
+out:
+	mutex_unlock(&mars_ctl_lock);
+	return ret;
+}
+
+static long mars_ctl_query(unsigned int cmd, void __user *uarg)
+{
+	const char *op = "QUERY";
+	struct mars_ctl_query a;
+	struct mars_dev *dev;
+	int usize;
+
+	usize = mars_ctl_copy_in(op, cmd, uarg, &a, sizeof(a),
+				 MARS_CTL_QUERY_SIZE_V1);
+	if (usize < 0)
+		return usize;
+	if (a.flags)
+		return mars_ctl_reject(op, -EINVAL, "unknown flags 0x%x",
+				       a.flags);
+
+	mutex_lock(&mars_ctl_lock);
+	dev = a.index < MARS_CTL_MAX_DEVICES ?
+		idr_find(&mars_devices, a.index) : NULL;
+	if (!dev) {
+		mutex_unlock(&mars_ctl_lock);
+		return mars_ctl_reject(op, -ENOENT, "no device mars%u",
+				       a.index);
+	}
+	mars_dev_fill_query(dev, &a);
+	mutex_unlock(&mars_ctl_lock);
+	return mars_ctl_copy_out(uarg, &a, sizeof(a), usize);
+}
+
+static long mars_ctl_ioctl(struct file *f, unsigned int cmd,
+			   unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (mars_ctl_cmd_is(cmd, MARS_CTL_GET_INFO))
+		return mars_ctl_get_info(cmd, uarg);
+	if (mars_ctl_cmd_is(cmd, MARS_CTL_ADD_DEVICE))
+		return mars_ctl_add_device(cmd, uarg);
+	if (mars_ctl_cmd_is(cmd, MARS_CTL_REMOVE_DEVICE))
+		return mars_ctl_remove_device(cmd, uarg);
+	if (mars_ctl_cmd_is(cmd, MARS_CTL_QUERY))
+		return mars_ctl_query(cmd, uarg);
+	return mars_ctl_reject("ioctl", -ENOTTY, "unknown command 0x%08x", cmd);
+}
+
+static const struct file_operations mars_ctl_fops = {
+	.owner = THIS_MODULE,
+	.open = nonseekable_open,
+	.unlocked_ioctl = mars_ctl_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice mars_ctl_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "mars-control",
+	.fops = &mars_ctl_fops,
+	.mode = 0600,
+};
+
+int mars_ctl_init(void)
+{
+	return misc_register(&mars_ctl_misc);
+}
+
+/*
+ * Module exit: nobody can hold the control device or a mars device open
+ * (both pin the module), so every remaining device is idle.
+ */
+void mars_ctl_exit(void)
+{
+	struct mars_dev *dev;
+	int id;
+
+	misc_deregister(&mars_ctl_misc);
+	mutex_lock(&mars_ctl_lock);
+	idr_for_each_entry(&mars_devices, dev, id) {
+		if (WARN_ON_ONCE(mars_dev_begin_remove(dev)))
+			continue;
+		mars_ctl_destroy(dev);
+	}
+	mutex_unlock(&mars_ctl_lock);
+	idr_destroy(&mars_devices);
+}
