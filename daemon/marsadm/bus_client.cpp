@@ -31,8 +31,7 @@ sd_bus_message* BusClient::property(const char* name, const char* type)
 {
     sd_bus_error error = SD_BUS_ERROR_NULL;
     sd_bus_message* reply = nullptr;
-    int r = sd_bus_get_property(bus_, "org.mars.Mars1", "/org/mars/Mars1", "org.mars.Mars1.Manager", name, &error,
-                                &reply, type);
+    int r = sd_bus_get_property(bus_, kService, kManagerPath, kManagerInterface, name, &error, &reply, type);
     if (r < 0)
         fail(name, r, error);
     return reply;

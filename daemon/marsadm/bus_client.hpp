@@ -21,6 +21,10 @@ private:
 
 class BusClient {
 public:
+    static constexpr const char* kService = "org.mars.Mars1";
+    static constexpr const char* kManagerPath = "/org/mars/Mars1";
+    static constexpr const char* kManagerInterface = "org.mars.Mars1.Manager";
+
     BusClient();
     ~BusClient();
     BusClient(const BusClient&) = delete;
@@ -42,9 +46,17 @@ public:
     template <typename... Args>
     sd_bus_message* call_with_timeout(uint64_t usec, const char* member, const char* types, Args... args)
     {
+        return call_object(usec, kManagerPath, kManagerInterface, member, types, args...);
+    }
+
+    // Calls a method on any marsd object (a resource object, or
+    // org.freedesktop.DBus.Properties on one), with a reply timeout as above.
+    template <typename... Args>
+    sd_bus_message* call_object(uint64_t usec, const char* path, const char* interface, const char* member,
+                                const char* types, Args... args)
+    {
         sd_bus_message* call = nullptr;
-        int r = sd_bus_message_new_method_call(bus_, &call, "org.mars.Mars1", "/org/mars/Mars1",
-                                               "org.mars.Mars1.Manager", member);
+        int r = sd_bus_message_new_method_call(bus_, &call, kService, path, interface, member);
         if (r >= 0)
             r = sd_bus_message_append(call, types, args...);
         if (r < 0) {

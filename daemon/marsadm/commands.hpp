@@ -32,5 +32,8 @@ Command dump_log_command();
 std::vector<Command> cluster_commands();
 Command view_command();
 Command wait_cluster_command();
+std::vector<Command> resource_commands();
+std::vector<Command> switch_commands();
+Command wait_resource_command();
 
 } // namespace mars::marsadm

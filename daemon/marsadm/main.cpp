@@ -80,6 +80,11 @@ const std::vector<Command>& all_commands()
     static const std::vector<Command> commands = [] {
         std::vector<Command> all = cluster_commands();
         all.push_back(wait_cluster_command());
+        for (auto& c : resource_commands())
+            all.push_back(std::move(c));
+        for (auto& c : switch_commands())
+            all.push_back(std::move(c));
+        all.push_back(wait_resource_command());
         all.push_back(view_command());
         all.push_back(dump_log_command());
         return all;

@@ -61,6 +61,8 @@ Daemon::~Daemon()
     gossip_server_.reset();
     resources_.reset();
     manager_.reset();
+    // Its threads post to the main queue: gone before the queue is.
+    resource_manager_.reset();
     main_queue_.reset();
     sd_event_source_unref(tick_);
     sd_bus_flush_close_unref(bus_);
@@ -83,9 +85,16 @@ void Daemon::connect_bus()
         },
         [this] { leave_cluster(); },
         [this] { update_cluster(); },
+        [this](const std::string& name, const std::string& disk, const std::string& device, std::uint64_t size) {
+            resource_manager_->create(name, disk, device, size);
+        },
+        [this](const std::string& name, const std::string& disk, const std::string& device) {
+            resource_manager_->join(name, disk, device);
+        },
     };
     manager_ = std::make_unique<ManagerObject>(bus_, std::move(context));
-    resources_ = std::make_unique<ResourceObjects>(bus_, *tree_);
+    resources_ = std::make_unique<ResourceObjects>(
+        bus_, ResourceContext{*tree_, *resource_manager_, [this] { tree_changed_locally(); }});
     check(sd_bus_add_object_manager(bus_, nullptr, kManagerPath), "adding the D-Bus object manager");
     r = sd_bus_request_name(bus_, kBusName, 0);
     if (r == -EEXIST)
@@ -121,6 +130,7 @@ void Daemon::on_tick()
         cluster_->heartbeat();
     if (gossip_client_)
         gossip_client_->update_members();
+    resource_manager_->tick();
     purge_old_tombstones();
     publish_changes();
 }
@@ -185,6 +195,12 @@ void Daemon::start_gossip()
     gossip_client_->update_members();
     util::log(util::Priority::info, "gossip on " + so.listen_address + ":" + std::to_string(so.port) + " (" +
                                         std::string(net::security_mode_name(config_.security)) + ")");
+    try {
+        resource_manager_->start_servers();
+    } catch (const std::exception& e) {
+        // Gossip still runs; secondaries cannot fetch from us until a restart.
+        util::log(util::Priority::err, std::string("cannot serve log fetch and sync: ") + e.what());
+    }
 }
 
 void Daemon::create_cluster(const std::string& address)
@@ -288,6 +304,16 @@ int Daemon::run()
     // Pings the systemd watchdog by itself when WATCHDOG_USEC is set.
     check(sd_event_set_watchdog(event_, 1), "enabling the watchdog");
     main_queue_ = std::make_unique<MainThreadQueue>(event_);
+    ResourceManagerContext rc{
+        config_,
+        *tree_,
+        clock_,
+        *cluster_,
+        [this](const std::string& h) { return peer_alive(h); },
+        // Called from replication threads too: hop to the main thread.
+        [this] { main_queue_->post([this] { tree_changed_locally(); }); },
+    };
+    resource_manager_ = std::make_unique<ResourceManager>(rc);
     connect_bus();
     start_timers();
     if (auto u = cluster_->uuid(); u && *u != cluster::kAnyUuid) {
@@ -299,6 +325,10 @@ int Daemon::run()
         }
     }
 
+    // Crash recovery and devices before READY: a primary's device is back
+    // (or the reason it is not is in the journal) when systemd hears we run.
+    resource_manager_->reconcile();
+
     std::string uuid = cluster_->uuid().value_or("");
     util::log(util::Priority::notice,
               "marsd " + config_.name + " serving " + config_.home.string() +
@@ -307,6 +337,7 @@ int Daemon::run()
     sd_notifyf(0, "READY=1\nSTATUS=serving %s%s", config_.home.c_str(), uuid.empty() ? ", no cluster" : "");
     int r = sd_event_loop(event_);
     sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+    resource_manager_->shutdown();
     util::log(util::Priority::notice, "marsd " + config_.name + " stopping");
     return r < 0 ? 1 : 0;
 }

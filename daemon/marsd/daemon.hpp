@@ -1,5 +1,6 @@
 // marsd: one daemon per host. Wires the library (state tree, cluster,
-// later fetch/replay) to sd-event and sd-bus, and reports to systemd.
+// resources with their data path, fetch, sync and replay) to sd-event and
+// sd-bus, and reports to systemd.
 #pragma once
 
 #include <systemd/sd-bus.h>
@@ -16,6 +17,7 @@
 #include "gossip/gossip_client.hpp"
 #include "gossip/gossip_server.hpp"
 #include "main_thread_queue.hpp"
+#include "resource_manager.hpp"
 #include "cluster/cluster_state.hpp"
 #include "config/host_config.hpp"
 #include "tree/lamport_clock.hpp"
@@ -73,6 +75,7 @@ private:
     sd_bus* bus_ = nullptr;
     sd_event_source* tick_ = nullptr;
     std::unique_ptr<MainThreadQueue> main_queue_;
+    std::unique_ptr<ResourceManager> resource_manager_;
     std::unique_ptr<ManagerObject> manager_;
     std::unique_ptr<ResourceObjects> resources_;
     std::uint64_t last_purge_ns_ = 0;

@@ -89,6 +89,9 @@ class Host:
         self.bus_pid = None
         self.marsd = None
         self.log_path = os.path.join(self.dir, "marsd.log")
+        # Each host's /dev/mars lives in its own directory: all hosts share
+        # this machine's /dev.
+        self.dev_dir = os.path.join(self.dir, "dev")
         os.makedirs(self.dir)
         os.chmod(cluster.tmp, 0o755)
         os.chmod(self.dir, 0o755)  # so a non-root caller can reach the bus socket
@@ -98,7 +101,10 @@ class Host:
         security = security if security is not None else f"mode = psk\npsk-file = {self.dir}/psk"
         with open(self.config, "w") as f:
             f.write(f"[host]\nname = {self.name}\nlisten = {self.ip}\nhome = {self.home}\n"
-                    f"port-base = {self.cluster.port_base}\n[security]\n{security}\n{extra}")
+                    f"port-base = {self.cluster.port_base}\n"
+                    f"device-directory = {self.dev_dir}\nrun-directory = {self.dir}/run\n"
+                    f"resource-directory = {self.dir}/resources\n"
+                    f"[security]\n{security}\n{extra}")
 
     def copy_key_from(self, other):
         shutil.copy(os.path.join(other.dir, "psk"), os.path.join(self.dir, "psk"))
@@ -146,6 +152,23 @@ class Host:
         elif manager and verb == "introspect":
             args = ("org.mars.Mars1", "/org/mars/Mars1") + args
         return run((user or []) + base + [verb] + list(args), check=check)
+
+    def resource_property(self, res, prop):
+        """A property of resource `res` on this host, as a Python value."""
+        out = self.busctl("get-property", "org.mars.Mars1", f"/org/mars/Mars1/resource/{res}",
+                          "org.mars.Mars1.Resource", prop, "--json=short", manager=False).stdout
+        import json
+        return json.loads(out)["data"]
+
+    def device(self, res):
+        return os.path.join(self.dev_dir, res)
+
+    def make_disk(self, name, size):
+        """A sparse backing file in the host's directory."""
+        path = os.path.join(self.dir, name)
+        with open(path, "wb") as f:
+            f.truncate(size)
+        return path
 
     def log(self):
         try:

@@ -65,7 +65,7 @@ TEST(HostConfig, ErrorsNameFileLineAndKey)
               "/etc/mars/mars.conf:3: [host] port-base: '99999' is not a port number from 1 to 65533 (three ports "
               "are used)");
     EXPECT_EQ(host_error("[host]\n\nnmae = alpha\n"),
-              "/etc/mars/mars.conf:3: [host] nmae: unknown key (known: name, listen, port-base, home)");
+              "/etc/mars/mars.conf:3: [host] nmae: unknown key (known: name, listen, port-base, home, device-directory, run-directory, resource-directory)");
     EXPECT_EQ(host_error("[host]\nname = Alpha\n"),
               "/etc/mars/mars.conf:2: [host] name: host name 'Alpha' must start with a lower-case letter");
     EXPECT_EQ(host_error("[host]\nname = localhost\n"),
@@ -75,8 +75,12 @@ TEST(HostConfig, ErrorsNameFileLineAndKey)
     EXPECT_EQ(host_error("[security]\nmode = tls\n"),
               "/etc/mars/mars.conf:2: [security] mode: 'tls' is not one of psk, x509, none");
     EXPECT_EQ(host_error("[hosts]\nname = a\n"),
-              "/etc/mars/mars.conf:2: [hosts] name: unknown section [hosts] (known: [host], [security])");
+              "/etc/mars/mars.conf:2: [hosts] name: unknown section [hosts] (known: [host], [security], [log])");
     EXPECT_EQ(host_error("[host]\nname = a\nname = b\n"), "/etc/mars/mars.conf:3: [host] name: given twice");
+    EXPECT_EQ(host_error("[log]\nrotate-size = 10\n"),
+              "/etc/mars/mars.conf:2: [log] rotate-size: '10' is not a size of at least 1M");
+    EXPECT_EQ(host_error("[host]\ndevice-directory = dev/mars\n"),
+              "/etc/mars/mars.conf:2: [host] device-directory: 'dev/mars' is not an absolute path");
     EXPECT_EQ(host_error("[host]\nname = a\nthis is not ini\n"),
               "/etc/mars/mars.conf:3: syntax error (expected '[section]', 'key = value' or a comment)");
     EXPECT_EQ(host_error("[security]\nmode = x509\n"),

@@ -42,12 +42,17 @@ void apply(HostConfig& c, const IniFile& ini, const IniItem& it)
             if (!n || *n == 0 || *n > 65533)
                 ini.fail(it, "'" + v + "' is not a port number from 1 to 65533 (three ports are used)");
             c.port_base = static_cast<std::uint16_t>(*n);
-        } else if (it.key == "home") {
+        } else if (it.key == "home" || it.key == "device-directory" || it.key == "run-directory" ||
+                   it.key == "resource-directory") {
             if (v.empty() || v[0] != '/')
                 ini.fail(it, "'" + v + "' is not an absolute path");
-            c.home = v;
+            (it.key == "home"               ? c.home
+             : it.key == "device-directory" ? c.device_directory
+             : it.key == "run-directory"    ? c.run_directory
+                                            : c.resource_directory) = v;
         } else {
-            ini.fail(it, "unknown key (known: name, listen, port-base, home)");
+            ini.fail(it, "unknown key (known: name, listen, port-base, home, device-directory, run-directory, "
+                         "resource-directory)");
         }
     } else if (it.section == "security") {
         if (it.key == "mode") {
@@ -69,8 +74,22 @@ void apply(HostConfig& c, const IniFile& ini, const IniItem& it)
         } else {
             ini.fail(it, "unknown key (known: mode, psk-file, certificate, private-key, ca)");
         }
+    } else if (it.section == "log") {
+        if (it.key == "rotate-size") {
+            auto n = parse_size(v);
+            if (!n || *n < (1u << 20))
+                ini.fail(it, "'" + v + "' is not a size of at least 1M");
+            c.rotate_size = *n;
+        } else if (it.key == "rotate-age") {
+            auto n = parse_unsigned(v);
+            if (!n)
+                ini.fail(it, "'" + v + "' is not a number of seconds");
+            c.rotate_age_seconds = *n;
+        } else {
+            ini.fail(it, "unknown key (known: rotate-size, rotate-age)");
+        }
     } else {
-        ini.fail(it, "unknown section [" + it.section + "] (known: [host], [security])");
+        ini.fail(it, "unknown section [" + it.section + "] (known: [host], [security], [log])");
     }
 }
 

@@ -5,12 +5,18 @@
 //   listen = 10.0.0.1       ; address peers reach us on (published in ips/ip-<name>)
 //   port-base = 7777        ; meta port; fetch = +1, sync = +2
 //   home = /mars
+//   device-directory = /dev/mars      ; where /dev/mars/<res> appears
+//   run-directory = /run/mars         ; FUSE mount files of the userspace frontend
+//   resource-directory = /etc/mars/resources  ; per-resource <res>.conf
 //   [security]
 //   mode = psk              ; psk | x509 | none
 //   psk-file = /etc/mars/psk
 //   certificate = ...       ; x509 only
 //   private-key = ...
 //   ca = ...
+//   [log]
+//   rotate-size = 1G        ; start a new logfile when the current one is larger
+//   rotate-age = 3600       ; ... or older than this many seconds (0 = never by age)
 #pragma once
 
 #include <cstdint>
@@ -28,6 +34,12 @@ struct HostConfig {
     std::string listen; // empty: not yet known (create-cluster/join-cluster set it)
     std::uint16_t port_base = 7777;
     std::filesystem::path home = "/mars";
+    std::filesystem::path device_directory = "/dev/mars";
+    std::filesystem::path run_directory = "/run/mars";
+    std::filesystem::path resource_directory = "/etc/mars/resources";
+
+    std::uint64_t rotate_size = 1ull << 30;
+    std::uint64_t rotate_age_seconds = 3600;
 
     SecurityMode security = SecurityMode::psk;
     std::filesystem::path psk_file = "/etc/mars/psk";

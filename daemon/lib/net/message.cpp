@@ -288,6 +288,20 @@ std::string message_type_name(MessageType type)
         return "error";
     case MessageType::notify:
         return "notify";
+    case MessageType::list_logs:
+        return "list_logs";
+    case MessageType::log_list:
+        return "log_list";
+    case MessageType::read_log:
+        return "read_log";
+    case MessageType::chunk:
+        return "chunk";
+    case MessageType::read_end:
+        return "read_end";
+    case MessageType::sync_request:
+        return "sync_request";
+    case MessageType::sync_end:
+        return "sync_end";
     }
     return "unknown message type " + std::to_string(static_cast<unsigned>(type));
 }

@@ -40,6 +40,15 @@ enum class MessageType : std::uint16_t {
     pong = 9,
     error = 10,
     notify = 11,
+    // Log fetch (port 7778) and full sync (port 7779); encoded in
+    // daemon/lib/transfer/transfer_messages.hpp, see docs/transfer.md.
+    list_logs = 12,
+    log_list = 13,
+    read_log = 14,
+    chunk = 15,
+    read_end = 16,
+    sync_request = 17,
+    sync_end = 18,
 };
 
 // "hello", ..., or "unknown message type 42".

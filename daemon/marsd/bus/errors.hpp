@@ -12,6 +12,10 @@ inline constexpr const char* kNotInCluster = "org.mars.Mars1.Error.NotInCluster"
 inline constexpr const char* kAlreadyInCluster = "org.mars.Mars1.Error.AlreadyInCluster";
 inline constexpr const char* kNotFound = "org.mars.Mars1.Error.NotFound";
 inline constexpr const char* kFailed = "org.mars.Mars1.Error.Failed";
+// A resource request the state does not allow ("not a member", "disk too small").
+inline constexpr const char* kRefused = "org.mars.Mars1.Error.Refused";
+// The device is mounted or open.
+inline constexpr const char* kBusy = "org.mars.Mars1.Error.Busy";
 
 // Thrown by command code for "no such entry/resource"; becomes kNotFound.
 class NotFound : public std::runtime_error {

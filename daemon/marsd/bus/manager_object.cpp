@@ -145,6 +145,35 @@ int method_list_resources(sd_bus_message* m, void* userdata, sd_bus_error* error
     });
 }
 
+int method_create_resource(sd_bus_message* m, void* userdata, sd_bus_error* error)
+{
+    const char *name = nullptr, *disk = nullptr, *device = nullptr;
+    uint64_t size = 0;
+    int r = sd_bus_message_read(m, "ssst", &name, &disk, &device, &size);
+    if (r < 0)
+        return r;
+    auto& c = self(userdata).context();
+    return bus_errors::translate_errors(error, [&] {
+        c.create_resource(name, disk, device, size);
+        c.state_changed();
+        return sd_bus_reply_method_return(m, "o", resource_path(name).c_str());
+    });
+}
+
+int method_join_resource(sd_bus_message* m, void* userdata, sd_bus_error* error)
+{
+    const char *name = nullptr, *disk = nullptr, *device = nullptr;
+    int r = sd_bus_message_read(m, "sss", &name, &disk, &device);
+    if (r < 0)
+        return r;
+    auto& c = self(userdata).context();
+    return bus_errors::translate_errors(error, [&] {
+        c.join_resource(name, disk, device);
+        c.state_changed();
+        return sd_bus_reply_method_return(m, "o", resource_path(name).c_str());
+    });
+}
+
 int method_set_link(sd_bus_message* m, void* userdata, sd_bus_error* error)
 {
     const char *key = nullptr, *value = nullptr;
@@ -204,6 +233,10 @@ const sd_bus_vtable kVtable[] = {
     SD_BUS_METHOD_WITH_ARGS("UpdateCluster", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_update_cluster, 0),
     SD_BUS_METHOD_WITH_ARGS("ListResources", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(so)", resources),
                             method_list_resources, 0),
+    SD_BUS_METHOD_WITH_ARGS("CreateResource", SD_BUS_ARGS("s", name, "s", disk, "s", device, "t", size),
+                            SD_BUS_RESULT("o", resource), method_create_resource, 0),
+    SD_BUS_METHOD_WITH_ARGS("JoinResource", SD_BUS_ARGS("s", name, "s", disk, "s", device),
+                            SD_BUS_RESULT("o", resource), method_join_resource, 0),
     SD_BUS_METHOD_WITH_ARGS("SetLink", SD_BUS_ARGS("s", key, "s", value), SD_BUS_NO_RESULT, method_set_link,
                             0),
     SD_BUS_METHOD_WITH_ARGS("GetLink", SD_BUS_ARGS("s", key), SD_BUS_RESULT("s", value, "t", stamp),

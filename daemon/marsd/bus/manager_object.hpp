@@ -32,6 +32,10 @@ struct ManagerContext {
         join_cluster;
     std::function<void()> leave_cluster;
     std::function<void()> update_cluster;
+    // Resource commands (ResourceManager).
+    std::function<void(const std::string& name, const std::string& disk, const std::string& device, std::uint64_t size)>
+        create_resource;
+    std::function<void(const std::string& name, const std::string& disk, const std::string& device)> join_resource;
 };
 
 class ManagerObject {

@@ -1,17 +1,21 @@
 // One D-Bus object per resource under /org/mars/Mars1/resource/<escaped
-// name>, interface org.mars.Mars1.Resource, with the properties the state
-// tree holds so far (resource-<res>/size, primary, members). Objects come
-// and go with the tree's resource-<res>/ directories: an enumerator lists
-// them, a fallback vtable serves them, InterfacesAdded/Removed and
-// PropertiesChanged announce changes.
+// name>, interface org.mars.Mars1.Resource (dbus/org.mars.Mars1.Resource.xml):
+// what the tree says (size, primary, members), this host's status
+// (role, states, flags, positions, lag, sync progress, errors) and the
+// resource commands. Objects come and go with the tree's resource-<res>/
+// directories: an enumerator lists them, a fallback vtable serves them,
+// InterfacesAdded/Removed and PropertiesChanged announce changes.
 #pragma once
 
 #include <systemd/sd-bus.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "replication/resource_status.hpp"
+#include "resource_manager.hpp"
 #include "tree/state_tree.hpp"
 
 namespace mars::marsd {
@@ -30,9 +34,15 @@ struct ResourceView {
 
 std::vector<ResourceView> resources_in(const tree::StateTree& tree);
 
+struct ResourceContext {
+    const tree::StateTree& tree;
+    ResourceManager& manager;
+    std::function<void()> state_changed; // after a command
+};
+
 class ResourceObjects {
 public:
-    ResourceObjects(sd_bus* bus, const tree::StateTree& tree);
+    ResourceObjects(sd_bus* bus, ResourceContext context);
     ~ResourceObjects();
     ResourceObjects(const ResourceObjects&) = delete;
     ResourceObjects& operator=(const ResourceObjects&) = delete;
@@ -41,14 +51,17 @@ public:
     // changed since the last call.
     void publish_changes();
 
-    const tree::StateTree& tree() const { return tree_; }
+    const tree::StateTree& tree() const { return ctx_.tree; }
+    ResourceContext& context() { return ctx_; }
 
 private:
     sd_bus* bus_;
-    const tree::StateTree& tree_;
+    ResourceContext ctx_;
     sd_bus_slot* vtable_slot_ = nullptr;
     sd_bus_slot* enumerator_slot_ = nullptr;
-    std::map<std::string, ResourceView> published_;
+    // Per resource: property name -> its value as last announced.
+    std::map<std::string, std::map<std::string, std::string>> published_;
+    bool bus_announced_ = false; // the first pass only records what exists
 };
 
 std::string resource_path(const std::string& name);

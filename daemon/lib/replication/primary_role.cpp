@@ -1,0 +1,311 @@
+#include "replication/primary_role.hpp"
+
+#include <system_error>
+
+#include "engine/recovery.hpp"
+#include "history/version_link.hpp"
+#include "log/log_reader.hpp"
+#include "log/logfile_name.hpp"
+#include "resource/log_directory.hpp"
+#include "util/logger.hpp"
+
+namespace mars::replication {
+namespace {
+
+// The end of the last good record: what a logfile that ended without a
+// rotation marker (crash, stop) really holds. A torn tail beyond it was
+// never acknowledged.
+std::uint64_t valid_length(const std::filesystem::path& file)
+{
+    log::LogReader reader(file);
+    log::Record record;
+    while (reader.next(record)) {
+    }
+    if (reader.diagnosis().is_defect())
+        throw std::runtime_error("cannot finish " + file.string() + ": " + reader.diagnosis().message());
+    return reader.position();
+}
+
+} // namespace
+
+PrimaryRole::PrimaryRole(PrimaryOptions options, resource::ResourceState& state, std::function<void()> tree_changed)
+    : options_(std::move(options)), state_(state), tree_changed_(std::move(tree_changed))
+{
+}
+
+PrimaryRole::~PrimaryRole()
+{
+    if (frontend_) {
+        try {
+            frontend_->stop();
+        } catch (const std::exception& e) {
+            util::log(util::Priority::warning, options_.resource + ": removing the device while in use: " + e.what(),
+                      {{"MARS_RESOURCE", options_.resource}});
+        }
+        frontend_.reset();
+    }
+    release_data_path();
+}
+
+// Other threads read the data path through logged_position(): take it
+// away under the lock, destroy it (write back everything) outside.
+void PrimaryRole::release_data_path()
+{
+    std::unique_ptr<engine::PrimaryDataPath> gone;
+    {
+        std::lock_guard lock(status_mutex_);
+        gone = std::move(data_path_);
+    }
+    gone.reset();
+}
+
+std::string PrimaryRole::logged_position() const
+{
+    std::lock_guard lock(status_mutex_);
+    return data_path_ ? resource::ReplayLink{data_path_->logged_position(), 0}.str() : std::string();
+}
+
+std::filesystem::path PrimaryRole::log_directory() const
+{
+    return options_.home / ("resource-" + options_.resource);
+}
+
+void PrimaryRole::recover_disk()
+{
+    auto info = state_.info(options_.resource);
+    if (!info || !info->hosts.count(options_.host))
+        throw std::runtime_error("resource " + options_.resource + " has no entries for this host");
+    const auto& me = info->hosts.at(options_.host);
+    engine::ReplayPosition start{1, options_.host, 0, 1};
+    if (me.replay)
+        start = me.replay->position;
+
+    recovery_note_ = "Recovery";
+    engine::BackingDisk disk(options_.disk, options_.size);
+    engine::RecoveryOptions ro;
+    ro.log_directory = log_directory();
+    ro.start = start;
+    ro.host = options_.host;
+    engine::RecoveryResult result = engine::recover(disk, ro);
+    if (!result.ok())
+        throw std::runtime_error("crash recovery of " + options_.resource + " stopped: " + result.error);
+    next_logfile_ = result.next_logfile;
+    next_seq_ = result.next_seq != 0 ? result.next_seq : (start.next_seq != 0 ? start.next_seq : 1);
+    if (result.records > 0)
+        util::log(util::Priority::notice,
+                  options_.resource + ": recovery replayed " + std::to_string(result.records) + " records (" +
+                      std::to_string(result.bytes) + " bytes) from " + start.str() + " to " + result.end.str(),
+                  {{"MARS_RESOURCE", options_.resource}});
+    // The disk now holds everything up to result.end: say so before the
+    // writer starts a new logfile past it.
+    resource::ReplayLink link{result.end, 0};
+    state_.publish_replay(options_.resource, link, tree::Durability::proof);
+    recovery_note_.clear();
+}
+
+// Our logfiles before the writer's new one that have no versionlink yet
+// get one from their real end, oldest first (each chains to the previous).
+void PrimaryRole::finish_logfiles_without_versionlink(std::uint32_t before)
+{
+    auto info = state_.info(options_.resource);
+    if (!info || !info->hosts.count(options_.host))
+        return;
+    auto versions = info->hosts.at(options_.host).versions;
+    for (const auto& file : resource::list_logfiles(log_directory())) {
+        if (file.name.host != options_.host || file.name.number >= before || versions.count(file.name.number))
+            continue;
+        auto previous = versions.find(file.name.number - 1);
+        std::optional<history::VersionLink> prev;
+        if (previous != versions.end())
+            prev = history::VersionLink::parse(previous->second);
+        if (!prev) {
+            util::log(util::Priority::err,
+                      options_.resource + ": cannot write the versionlink of " + file.name.str() + ": version-" +
+                          std::to_string(file.name.number - 1) + "-" + options_.host + " is missing or unreadable",
+                      {{"MARS_RESOURCE", options_.resource}});
+            continue;
+        }
+        auto link = history::chain(*prev, file.name.number, options_.host, valid_length(file.path));
+        state_.publish_version(options_.resource, file.name.number, link.str());
+        versions[file.name.number] = link.str();
+        util::log(util::Priority::info, options_.resource + ": finished " + file.name.str() + " at " +
+                                            std::to_string(link.length) + " bytes",
+                  {{"MARS_RESOURCE", options_.resource}});
+    }
+}
+
+void PrimaryRole::start()
+{
+    if (data_path_)
+        return;
+    try {
+        recover_disk();
+        finish_logfiles_without_versionlink(next_logfile_);
+
+        engine::DataPathOptions dpo;
+        dpo.disk = options_.disk;
+        dpo.size = options_.size;
+        dpo.log.directory = log_directory();
+        dpo.log.host = options_.host;
+        dpo.log.logfile_number = next_logfile_;
+        dpo.log.first_seq = next_seq_;
+        dpo.log.compression = options_.config.compression;
+        dpo.log.completion = options_.config.completion;
+        dpo.memory_limit = options_.memory_limit;
+        auto data_path = std::make_unique<engine::PrimaryDataPath>(dpo);
+        {
+            std::lock_guard lock(status_mutex_);
+            data_path_ = std::move(data_path);
+        }
+        logfile_started_ = std::chrono::steady_clock::now();
+        state_.set_maxnr(options_.resource, next_logfile_);
+        publish_position(tree::Durability::proof);
+
+        frontend::FuseFrontendOptions fo;
+        fo.name = options_.device_name;
+        fo.device_directory = options_.device_directory;
+        fo.mount_file = options_.run_directory / "fuse" / options_.resource;
+        auto fe = std::make_unique<frontend::FuseFrontend>(*data_path_, fo);
+        fe->start();
+        frontend_ = std::move(fe);
+        state_.set_actual(options_.resource, "is-primary", "1");
+        util::log(util::Priority::notice,
+                  options_.resource + ": primary, serving " + frontend_->device_path().string() + " (fuse) from " +
+                      options_.disk.string() + ", logging to log-" + std::to_string(next_logfile_),
+                  {{"MARS_RESOURCE", options_.resource}});
+    } catch (...) {
+        frontend_.reset();
+        release_data_path();
+        tree_changed_();
+        throw;
+    }
+    tree_changed_();
+}
+
+void PrimaryRole::publish_position(tree::Durability durability)
+{
+    resource::ReplayLink link{data_path_->writeback_position(), 0};
+    std::string value = link.str();
+    if (value == published_ && durability == tree::Durability::normal)
+        return;
+    state_.publish_replay(options_.resource, link, durability);
+    std::lock_guard lock(status_mutex_);
+    published_ = value;
+}
+
+void PrimaryRole::tick()
+{
+    if (!data_path_)
+        return;
+    std::string before;
+    {
+        std::lock_guard lock(status_mutex_);
+        before = published_;
+    }
+    publish_position(tree::Durability::normal);
+    const auto logged = data_path_->logged_position();
+    const auto age = std::chrono::steady_clock::now() - logfile_started_;
+    if (history::should_rotate(options_.rotation, logged.offset,
+                               static_cast<std::uint64_t>(std::chrono::nanoseconds(age).count())))
+        rotate_now("size or age limit");
+    bool changed = false;
+    {
+        std::lock_guard lock(status_mutex_);
+        changed = published_ != before;
+    }
+    if (changed)
+        tree_changed_();
+}
+
+void PrimaryRole::rotate()
+{
+    if (!data_path_)
+        throw std::runtime_error(options_.resource + " is not primary here");
+    if (data_path_->logged_position().offset == 0)
+        return; // the current logfile is empty: nothing to finish
+    rotate_now("log-rotate");
+    tree_changed_();
+}
+
+void PrimaryRole::rotate_now(const char* why)
+{
+    const std::uint32_t finished = data_path_->logged_position().logfile_number;
+    engine::IoResult r = data_path_->rotate();
+    if (!r.ok()) {
+        std::lock_guard lock(status_mutex_);
+        last_error_ = "rotating the log: " + r.message;
+        throw std::runtime_error(last_error_);
+    }
+    logfile_started_ = std::chrono::steady_clock::now();
+    // The old logfile ends with a rotation marker and is durable: its
+    // size is final.
+    const log::LogfileName name{finished, options_.host};
+    const std::uint64_t length = std::filesystem::file_size(log_directory() / name.str());
+    auto info = state_.info(options_.resource);
+    std::optional<history::VersionLink> previous;
+    if (info && info->hosts.count(options_.host)) {
+        const auto& versions = info->hosts.at(options_.host).versions;
+        if (auto it = versions.find(finished - 1); it != versions.end())
+            previous = history::VersionLink::parse(it->second);
+    }
+    if (previous) {
+        state_.publish_version(options_.resource, finished, history::chain(*previous, finished, options_.host, length).str());
+    } else {
+        util::log(util::Priority::err,
+                  options_.resource + ": no versionlink for " + name.str() + ": version-" +
+                      std::to_string(finished - 1) + "-" + options_.host + " is missing",
+                  {{"MARS_RESOURCE", options_.resource}});
+    }
+    state_.set_maxnr(options_.resource, finished + 1);
+    publish_position(tree::Durability::proof);
+    util::log(util::Priority::info,
+              options_.resource + ": rotated the log after " + name.str() + " (" + std::to_string(length) +
+                  " bytes, " + why + ")",
+              {{"MARS_RESOURCE", options_.resource}});
+}
+
+void PrimaryRole::stop()
+{
+    if (frontend_) {
+        frontend_->stop(); // throws EBUSY while in use; then we keep serving
+        frontend_.reset();
+    }
+    if (data_path_) {
+        engine::IoResult r = data_path_->wait_writeback();
+        if (r.ok())
+            publish_position(tree::Durability::proof);
+        release_data_path();
+    }
+    state_.set_actual(options_.resource, "is-primary", "0");
+    util::log(util::Priority::notice, options_.resource + ": device removed, everything written back",
+              {{"MARS_RESOURCE", options_.resource}});
+    tree_changed_();
+}
+
+ResourceStatus PrimaryRole::status() const
+{
+    ResourceStatus s;
+    s.disk = options_.disk.string();
+    std::lock_guard lock(status_mutex_);
+    s.last_error = last_error_;
+    s.replay_position = published_;
+    if (!data_path_) {
+        s.role = "NotYetPrimary";
+        s.disk_state = recovery_note_.empty() ? "Detached" : recovery_note_;
+        s.repl_state = "NotYetPrimary";
+        s.flags = flags_of({'-', 'C', '-', 'S', '-', '-'});
+        return s;
+    }
+    s.role = "Primary";
+    s.disk_state = "UpToDate";
+    s.repl_state = "Replicating";
+    s.flags = flags_of({frontend_ ? 'D' : 'd', 'C', 'A', 'S', '-', '-'});
+    if (frontend_)
+        s.device = frontend_->device_path().string();
+    s.frontend = "fuse";
+    s.primary_position = resource::ReplayLink{data_path_->logged_position(), 0}.str();
+    s.fetch_position = s.primary_position;
+    return s;
+}
+
+} // namespace mars::replication
