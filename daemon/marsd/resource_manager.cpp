@@ -285,6 +285,15 @@ void ResourceManager::reconcile_one(const std::string& res)
             run->secondary->stop();
             run->secondary.reset();
         }
+        if (!attach && run->primary) {
+            try {
+                run->primary->stop();
+                std::lock_guard lock(roles_mutex_);
+                run->primary.reset();
+            } catch (const std::exception& e) {
+                run->error = std::string("stays attached: ") + e.what();
+            }
+        }
         if (attach && !run->primary && now >= run->retry_after_ns) {
             try {
                 start_primary(res, *info, *run);

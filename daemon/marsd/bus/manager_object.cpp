@@ -1,8 +1,10 @@
 #include "bus/manager_object.hpp"
 
+#include <cstdint>
 #include <stdexcept>
 
 #include "bus/errors.hpp"
+#include "bus/method.hpp"
 #include "bus/resource_objects.hpp"
 #include "util/logger.hpp"
 #include "util/system_error.hpp"
@@ -70,26 +72,14 @@ int get_peers(sd_bus*, const char*, const char*, const char*, sd_bus_message* re
 
 int method_create_cluster(sd_bus_message* m, void* userdata, sd_bus_error* error)
 {
-    const char* address = nullptr;
-    int r = sd_bus_message_read(m, "s", &address);
-    if (r < 0)
-        return r;
     auto& c = self(userdata).context();
-    return bus_errors::translate_errors(error, [&] {
-        c.create_cluster(address);
-        c.state_changed();
-        return sd_bus_reply_method_return(m, "");
-    });
+    return command_method<const char*>(m, error, c, [&](const char* address) { c.create_cluster(address); });
 }
 
 int method_join_cluster(sd_bus_message* m, void* userdata, sd_bus_error* error)
 {
-    const char *host = nullptr, *address = nullptr;
-    int r = sd_bus_message_read(m, "ss", &host, &address);
-    if (r < 0)
-        return r;
     auto& c = self(userdata).context();
-    return bus_errors::translate_errors(error, [&] {
+    return bus_method<const char*, const char*>(m, error, [&](const char* host, const char* address) {
         // The reply waits for the network: keep the call and answer later.
         sd_bus_message* call = sd_bus_message_ref(m);
         ManagerObject* object = &self(userdata);
@@ -109,17 +99,13 @@ int method_join_cluster(sd_bus_message* m, void* userdata, sd_bus_error* error)
 int method_leave_cluster(sd_bus_message* m, void* userdata, sd_bus_error* error)
 {
     auto& c = self(userdata).context();
-    return bus_errors::translate_errors(error, [&] {
-        c.leave_cluster();
-        c.state_changed();
-        return sd_bus_reply_method_return(m, "");
-    });
+    return command_method<>(m, error, c, [&] { c.leave_cluster(); });
 }
 
 int method_update_cluster(sd_bus_message* m, void* userdata, sd_bus_error* error)
 {
     auto& c = self(userdata).context();
-    return bus_errors::translate_errors(error, [&] {
+    return bus_method<>(m, error, [&] {
         c.update_cluster();
         return sd_bus_reply_method_return(m, "");
     });
@@ -128,7 +114,7 @@ int method_update_cluster(sd_bus_message* m, void* userdata, sd_bus_error* error
 int method_list_resources(sd_bus_message* m, void* userdata, sd_bus_error* error)
 {
     auto& c = self(userdata).context();
-    return bus_errors::translate_errors(error, [&] {
+    return bus_method<>(m, error, [&] {
         sd_bus_message* reply = nullptr;
         int r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
@@ -147,56 +133,39 @@ int method_list_resources(sd_bus_message* m, void* userdata, sd_bus_error* error
 
 int method_create_resource(sd_bus_message* m, void* userdata, sd_bus_error* error)
 {
-    const char *name = nullptr, *disk = nullptr, *device = nullptr;
-    uint64_t size = 0;
-    int r = sd_bus_message_read(m, "ssst", &name, &disk, &device, &size);
-    if (r < 0)
-        return r;
     auto& c = self(userdata).context();
-    return bus_errors::translate_errors(error, [&] {
-        c.create_resource(name, disk, device, size);
-        c.state_changed();
-        return sd_bus_reply_method_return(m, "o", resource_path(name).c_str());
-    });
+    return bus_method<const char*, const char*, const char*, std::uint64_t>(
+        m, error, [&](const char* name, const char* disk, const char* device, std::uint64_t size) {
+            c.create_resource(name, disk, device, size);
+            c.state_changed();
+            return sd_bus_reply_method_return(m, "o", resource_path(name).c_str());
+        });
 }
 
 int method_join_resource(sd_bus_message* m, void* userdata, sd_bus_error* error)
 {
-    const char *name = nullptr, *disk = nullptr, *device = nullptr;
-    int r = sd_bus_message_read(m, "sss", &name, &disk, &device);
-    if (r < 0)
-        return r;
     auto& c = self(userdata).context();
-    return bus_errors::translate_errors(error, [&] {
-        c.join_resource(name, disk, device);
-        c.state_changed();
-        return sd_bus_reply_method_return(m, "o", resource_path(name).c_str());
-    });
+    return bus_method<const char*, const char*, const char*>(
+        m, error, [&](const char* name, const char* disk, const char* device) {
+            c.join_resource(name, disk, device);
+            c.state_changed();
+            return sd_bus_reply_method_return(m, "o", resource_path(name).c_str());
+        });
 }
 
 int method_set_link(sd_bus_message* m, void* userdata, sd_bus_error* error)
 {
-    const char *key = nullptr, *value = nullptr;
-    int r = sd_bus_message_read(m, "ss", &key, &value);
-    if (r < 0)
-        return r;
     auto& c = self(userdata).context();
-    return bus_errors::translate_errors(error, [&] {
+    return command_method<const char*, const char*>(m, error, c, [&](const char* key, const char* value) {
         auto e = c.tree.set(key, value);
         util::log(util::Priority::info, "set-link " + e.key + " -> " + e.value);
-        c.state_changed();
-        return sd_bus_reply_method_return(m, "");
     });
 }
 
 int method_get_link(sd_bus_message* m, void* userdata, sd_bus_error* error)
 {
-    const char* key = nullptr;
-    int r = sd_bus_message_read(m, "s", &key);
-    if (r < 0)
-        return r;
     auto& c = self(userdata).context();
-    return bus_errors::translate_errors(error, [&] {
+    return bus_method<const char*>(m, error, [&](const char* key) {
         tree::Entry e = existing_entry(c, key);
         return sd_bus_reply_method_return(m, "st", e.value.c_str(), static_cast<uint64_t>(e.stamp));
     });
@@ -204,17 +173,11 @@ int method_get_link(sd_bus_message* m, void* userdata, sd_bus_error* error)
 
 int method_delete_file(sd_bus_message* m, void* userdata, sd_bus_error* error)
 {
-    const char* key = nullptr;
-    int r = sd_bus_message_read(m, "s", &key);
-    if (r < 0)
-        return r;
     auto& c = self(userdata).context();
-    return bus_errors::translate_errors(error, [&] {
+    return command_method<const char*>(m, error, c, [&](const char* key) {
         existing_entry(c, key);
         c.tree.remove(key);
         util::log(util::Priority::info, std::string("delete-file ") + key);
-        c.state_changed();
-        return sd_bus_reply_method_return(m, "");
     });
 }
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "bus/errors.hpp"
+#include "bus/method.hpp"
 #include "config/resource_config.hpp"
 #include "config/values.hpp"
 #include "util/system_error.hpp"
@@ -166,17 +167,17 @@ int get_property(sd_bus*, const char* path, const char*, const char* property, s
     });
 }
 
-// Resource methods: find the resource, run the command, answer.
-template <typename Body> int resource_method(sd_bus_message* m, void* userdata, sd_bus_error* error, Body&& body)
+// Resource methods: find the resource, run the command on it, answer.
+template <typename... Args, typename Command>
+int resource_method(sd_bus_message* m, void* userdata, sd_bus_error* error, Command&& command)
 {
-    auto& objects = *static_cast<ResourceObjects*>(userdata);
-    auto r = resource_at(sd_bus_message_get_path(m), userdata);
-    if (!r)
-        return sd_bus_error_setf(error, bus_errors::kNotFound, "no resource at %s", sd_bus_message_get_path(m));
-    return bus_errors::translate_errors(error, [&] {
-        body(objects.context().manager, r->name);
-        objects.context().state_changed();
-        return sd_bus_reply_method_return(m, "");
+    auto& ctx = static_cast<ResourceObjects*>(userdata)->context();
+    return command_method<Args...>(m, error, ctx, [&](Args... args) {
+        const char* path = sd_bus_message_get_path(m);
+        auto r = resource_at(path, userdata);
+        if (!r)
+            throw bus_errors::NotFound(std::string("no resource at ") + path);
+        command(ctx.manager, r->name, args...);
     });
 }
 
@@ -194,12 +195,9 @@ int method_leave(sd_bus_message* m, void* userdata, sd_bus_error* error)
 
 int method_delete(sd_bus_message* m, void* userdata, sd_bus_error* error)
 {
-    int force = 0;
-    int r = sd_bus_message_read(m, "b", &force);
-    if (r < 0)
-        return r;
-    return resource_method(m, userdata, error,
-                           [&](ResourceManager& manager, const std::string& res) { manager.remove(res, force != 0); });
+    return resource_method<int>(m, userdata, error, [](ResourceManager& manager, const std::string& res, int force) {
+        manager.remove(res, force != 0);
+    });
 }
 
 #define MARS_PROPERTY(name, signature) \
