@@ -53,15 +53,12 @@
 // frame adds a 12-byte header, TLS its record overhead). Results are
 // reported, never enforced: the exit status is 0 whenever the benchmark ran.
 
-#include <linux/magic.h>
 #include <sys/resource.h>
-#include <sys/statfs.h>
 #include <time.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
@@ -84,6 +81,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "cluster/cluster_state.hpp"
 #include "gossip/exchange.hpp"
 #include "gossip/gossip_client.hpp"
@@ -97,13 +95,19 @@
 #include "util/system_error.hpp"
 
 namespace fs = std::filesystem;
+using mars::bench::Args;
+using mars::bench::Clock;
+using mars::bench::json_string;
+using mars::bench::parse_count;
+using mars::bench::parse_seconds;
+using mars::bench::seconds_since;
+using mars::bench::UsageError;
 using mars::cluster::ClusterState;
 using mars::gossip::PullCursor;
 using mars::tree::Entry;
 using mars::tree::LamportClock;
 using mars::tree::MergeResult;
 using mars::tree::StateTree;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -163,76 +167,43 @@ Always exits 0 once the benchmark ran; 1 if it could not run, 2 for bad
 arguments.
 )";
 
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-std::size_t parse_count(std::string_view name, std::string_view text, std::size_t min, std::size_t max)
-{
-    std::size_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max)
-        throw UsageError(std::string(name) + " wants a whole number in [" + std::to_string(min) + ", " +
-                         std::to_string(max) + "], not '" + std::string(text) + "'");
-    return value;
-}
-
-double parse_seconds(std::string_view name, std::string_view text)
-{
-    double value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || !(value > 0) || value > 3600)
-        throw UsageError(std::string(name) + " wants a number of seconds in (0, 3600], not '" + std::string(text) +
-                         "'");
-    return value;
-}
-
-// Accepts "--name value" and "--name=value".
 Options parse_options(int argc, char** argv)
 {
     Options opt;
-    for (int i = 1; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        std::string_view name = arg.substr(0, arg.find('='));
-        bool inline_value = name.size() < arg.size();
-        auto value = [&]() -> std::string_view {
-            if (inline_value)
-                return arg.substr(name.size() + 1);
-            if (i + 1 >= argc)
-                throw UsageError(std::string(name) + " needs a value");
-            return argv[++i];
-        };
-        if ((name == "--help" || name == "-h") && !inline_value) {
+    Args args(argc, argv);
+    while (args.next()) {
+        std::string_view name = args.name();
+        if (args.is_flag("--help") || args.is_flag("-h")) {
             std::fputs(kUsage, stdout);
             std::exit(0);
         } else if (name == "--hosts") {
-            opt.hosts = parse_count(name, value(), 2, 1000);
+            opt.hosts = parse_count(name, args.value(), 2, 1000);
         } else if (name == "--resources") {
-            opt.resources = parse_count(name, value(), 1, 100000);
+            opt.resources = parse_count(name, args.value(), 1, 100000);
         } else if (name == "--sim-hosts") {
-            opt.sim_hosts = parse_count(name, value(), 2, 1000);
+            opt.sim_hosts = parse_count(name, args.value(), 2, 1000);
         } else if (name == "--net-resources") {
-            opt.net_resources = parse_count(name, value(), 1, 100000);
+            opt.net_resources = parse_count(name, args.value(), 1, 100000);
         } else if (name == "--sim-resources") {
-            opt.sim_resources = parse_count(name, value(), 1, 100000);
+            opt.sim_resources = parse_count(name, args.value(), 1, 100000);
         } else if (name == "--rounds") {
-            opt.rounds = parse_count(name, value(), 1, 10000);
+            opt.rounds = parse_count(name, args.value(), 1, 10000);
         } else if (name == "--sim-rounds") {
-            opt.sim_rounds = parse_count(name, value(), 1, 1000);
+            opt.sim_rounds = parse_count(name, args.value(), 1, 1000);
         } else if (name == "--net-hosts") {
-            opt.net_hosts = parse_count(name, value(), 0, 254);
+            opt.net_hosts = parse_count(name, args.value(), 0, 254);
             if (opt.net_hosts == 1)
                 throw UsageError("--net-hosts wants 0 (skip) or at least 2");
         } else if (name == "--net-seconds") {
-            opt.net_seconds = parse_seconds(name, value());
+            opt.net_seconds = parse_seconds(name, args.value());
         } else if (name == "--dir") {
-            opt.dir = std::string(value());
+            opt.dir = std::string(args.value());
             if (opt.dir.empty())
                 throw UsageError("--dir needs a directory");
-        } else if (name == "--json" && !inline_value) {
+        } else if (args.is_flag("--json")) {
             opt.json = true;
         } else {
-            throw UsageError("unknown argument '" + std::string(arg) + "'");
+            args.unknown();
         }
     }
     if (opt.sim_resources == 0)
@@ -241,11 +212,6 @@ Options parse_options(int argc, char** argv)
 }
 
 // ---- small helpers -----------------------------------------------------------
-
-double seconds_since(Clock::time_point start)
-{
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // CPU time of the whole process (all threads), user + system.
 double process_cpu_seconds()
@@ -287,69 +253,6 @@ std::string human_bytes(double bytes)
     std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, kUnits[unit]);
     return buf;
 }
-
-std::string json_string(std::string_view s)
-{
-    std::string out = "\"";
-    for (char ch : s) {
-        if (ch == '"' || ch == '\\') {
-            out += '\\';
-            out += ch;
-        } else if (static_cast<unsigned char>(ch) < 0x20) {
-            char esc[8];
-            std::snprintf(esc, sizeof esc, "\\u%04x", ch);
-            out += esc;
-        } else {
-            out += ch;
-        }
-    }
-    return out + "\"";
-}
-
-std::string check_filesystem(const fs::path& dir)
-{
-    struct statfs st {};
-    if (::statfs(dir.c_str(), &st) != 0)
-        throw UsageError("--dir " + dir.string() + ": " + std::strerror(errno));
-    if (st.f_type == TMPFS_MAGIC || st.f_type == RAMFS_MAGIC)
-        return "tmpfs";
-    switch (st.f_type) {
-    case EXT4_SUPER_MAGIC:
-        return "ext4";
-    case XFS_SUPER_MAGIC:
-        return "xfs";
-    case BTRFS_SUPER_MAGIC:
-        return "btrfs";
-    default:
-        char hex[32];
-        std::snprintf(hex, sizeof hex, "fs-0x%lx", static_cast<unsigned long>(st.f_type));
-        return hex;
-    }
-}
-
-// A fresh directory under `base`, removed with everything in it at the end.
-class ScratchDir {
-  public:
-    explicit ScratchDir(const fs::path& base)
-    {
-        std::string pattern = (base / "gossip-scale.XXXXXX").string();
-        if (!::mkdtemp(pattern.data()))
-            mars::util::throw_errno("creating a scratch directory in " + base.string());
-        path_ = pattern;
-    }
-    ~ScratchDir()
-    {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
-};
 
 // Library log lines (the gossip threads report peers they cannot reach) are
 // collected instead of interleaving with the table.
@@ -1627,15 +1530,14 @@ int main(int argc, char** argv)
     std::string fs_type;
     try {
         opt = parse_options(argc, argv);
-        fs_type = check_filesystem(opt.dir);
+        fs_type = mars::bench::filesystem_of(opt.dir).name;
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "gossip-scale: %s\nTry 'gossip-scale --help'.\n", e.what());
-        return 2;
+        return mars::bench::report_usage_error("gossip-scale", e);
     }
     LogCollector logs;
     logs.install();
     try {
-        ScratchDir scratch(opt.dir);
+        mars::bench::ScratchDir scratch(opt.dir, "gossip-scale");
         Report rep = run_all(opt, scratch.path(), fs_type, logs);
         if (opt.json)
             print_json(rep, opt);

@@ -20,13 +20,10 @@
 // the exit status is 0 whenever the benchmark ran.
 
 #include <fcntl.h>
-#include <linux/magic.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -43,6 +40,7 @@
 #include <system_error>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "format/compression.hpp"
 #include "log/log_writer.hpp"
 #include "util/aligned_buffer.hpp"
@@ -50,6 +48,12 @@
 #include "util/unique_fd.hpp"
 
 namespace fs = std::filesystem;
+using mars::bench::Args;
+using mars::bench::Clock;
+using mars::bench::deadline_after;
+using mars::bench::json_string;
+using mars::bench::seconds_since;
+using mars::bench::UsageError;
 using mars::format::Compression;
 using mars::log::LogWriter;
 using mars::log::WriteRequest;
@@ -57,7 +61,6 @@ using mars::log::WriteResult;
 using mars::log::WriterStats;
 using mars::util::AlignedBuffer;
 using mars::util::UniqueFd;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -96,115 +99,46 @@ Always exits 0 once the benchmark ran, whether the targets were met or not;
 1 if it could not run, 2 for bad arguments.
 )";
 
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-double parse_seconds(std::string_view text)
-{
-    double value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || !(value > 0) || value > 3600)
-        throw UsageError("--seconds wants a number of seconds in (0, 3600], not '" + std::string(text) + "'");
-    return value;
-}
-
-// Accepts "--name value" and "--name=value".
 Options parse_options(int argc, char** argv)
 {
     Options opt;
-    for (int i = 1; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        std::string_view name = arg.substr(0, arg.find('='));
-        bool inline_value = name.size() < arg.size();
-        auto value = [&]() -> std::string_view {
-            if (inline_value)
-                return arg.substr(name.size() + 1);
-            if (i + 1 >= argc)
-                throw UsageError(std::string(name) + " needs a value");
-            return argv[++i];
-        };
-        if (name == "--help" || name == "-h") {
+    Args args(argc, argv);
+    while (args.next()) {
+        if (args.is_flag("--help") || args.is_flag("-h")) {
             std::fputs(kUsage, stdout);
             std::exit(0);
-        } else if (name == "--dir") {
-            opt.dir = std::string(value());
+        } else if (args.is("--dir")) {
+            opt.dir = std::string(args.value());
             if (opt.dir.empty())
                 throw UsageError("--dir needs a directory");
-        } else if (name == "--seconds") {
-            opt.seconds = parse_seconds(value());
-        } else if (name == "--compression") {
-            std::string_view v = value();
+        } else if (args.is("--seconds")) {
+            opt.seconds = mars::bench::parse_seconds(args.name(), args.value());
+        } else if (args.is("--compression")) {
+            std::string_view v = args.value();
             auto c = mars::format::parse_compression(v);
             if (!c)
                 throw UsageError("--compression wants none, zstd or lz4, not '" + std::string(v) + "'");
             opt.compression = *c;
-        } else if (name == "--json" && !inline_value) {
+        } else if (args.is_flag("--json")) {
             opt.json = true;
         } else {
-            throw UsageError("unknown argument '" + std::string(arg) + "'");
+            args.unknown();
         }
     }
     return opt;
 }
 
-// ---- the scratch directory -------------------------------------------------
-
-std::string filesystem_name(long type)
-{
-    switch (type) {
-    case EXT4_SUPER_MAGIC: // also ext2/ext3
-        return "ext4";
-    case XFS_SUPER_MAGIC:
-        return "xfs";
-    case BTRFS_SUPER_MAGIC:
-        return "btrfs";
-    case TMPFS_MAGIC:
-        return "tmpfs";
-    case RAMFS_MAGIC:
-        return "ramfs";
-    default:
-        char hex[32];
-        std::snprintf(hex, sizeof hex, "fs-0x%lx", static_cast<unsigned long>(type));
-        return hex;
-    }
-}
+// ---- the filesystem ------------------------------------------------------
 
 // A memory filesystem would measure RAM, not the storage under the log.
 std::string check_real_filesystem(const fs::path& dir)
 {
-    struct statfs st{};
-    if (::statfs(dir.c_str(), &st) != 0)
-        throw UsageError("--dir " + dir.string() + ": " + std::strerror(errno));
-    if (st.f_type == TMPFS_MAGIC || st.f_type == RAMFS_MAGIC)
-        throw UsageError(dir.string() + " is on " + filesystem_name(st.f_type) +
+    auto kind = mars::bench::filesystem_of(dir);
+    if (kind.in_memory)
+        throw UsageError(dir.string() + " is on " + kind.name +
                          "; the benchmark needs a disk-backed filesystem (use --dir)");
-    return filesystem_name(st.f_type);
+    return kind.name;
 }
-
-// A fresh directory under `base`, removed with everything in it at the end.
-class ScratchDir {
-public:
-    explicit ScratchDir(const fs::path& base)
-    {
-        std::string pattern = (base / "log-append.XXXXXX").string();
-        if (!::mkdtemp(pattern.data()))
-            mars::util::throw_errno("creating a scratch directory in " + base.string());
-        path_ = pattern;
-    }
-    ~ScratchDir()
-    {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 // ---- payloads and offsets --------------------------------------------------
 
@@ -276,16 +210,6 @@ struct Result {
     double records_per_append() const { return stats.appends ? double(stats.records) / stats.appends : 0; }
     double appends_per_sync() const { return stats.syncs ? double(stats.appends) / stats.syncs : 0; }
 };
-
-Clock::time_point deadline_after(Clock::time_point start, double seconds)
-{
-    return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-}
-
-double seconds_since(Clock::time_point start)
-{
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 void progress(const std::string& what)
 {
@@ -591,24 +515,6 @@ void print_table(const Report& rep, const Options& opt)
                 verdict(speedup >= kTargetQdSpeedup));
 }
 
-std::string json_string(std::string_view s)
-{
-    std::string out = "\"";
-    for (char ch : s) {
-        if (ch == '"' || ch == '\\') {
-            out += '\\';
-            out += ch;
-        } else if (static_cast<unsigned char>(ch) < 0x20) {
-            char esc[8];
-            std::snprintf(esc, sizeof esc, "\\u%04x", ch);
-            out += esc;
-        } else {
-            out += ch;
-        }
-    }
-    return out + "\"";
-}
-
 void print_json_result(const Result& r, const Report& rep, bool last)
 {
     std::printf("    {\"id\": %s, \"payload_bytes\": %zu, \"queue_depth\": %u, \"ops\": %llu, \"bytes\": %llu, "
@@ -657,11 +563,10 @@ int main(int argc, char** argv)
         opt = parse_options(argc, argv);
         fs_type = check_real_filesystem(opt.dir);
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "log-append: %s\nTry 'log-append --help'.\n", e.what());
-        return 2;
+        return mars::bench::report_usage_error("log-append", e);
     }
     try {
-        ScratchDir scratch(opt.dir);
+        mars::bench::ScratchDir scratch(opt.dir, "log-append");
         Report rep = run_all(opt, scratch.path(), fs_type);
         if (opt.json)
             print_json(rep, opt);

@@ -12,6 +12,7 @@
 
 #include <linux/capability.h>
 #include <linux/compat.h>
+#include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
@@ -289,6 +290,32 @@ static void mars_ctl_destroy(struct mars_dev *dev)
 	mars_dev_destroy(dev);
 }
 
+/*
+ * The common start of the commands on one device (REMOVE_DEVICE, QUERY):
+ * refuses flags (none are defined), takes mars_ctl_lock and finds
+ * /dev/mars<index>. Returns the device with the lock held, or an ERR_PTR
+ * without it.
+ */
+static struct mars_dev *mars_ctl_lock_device(const char *op, u32 index,
+					     u32 flags)
+{
+	struct mars_dev *dev;
+
+	if (flags)
+		return ERR_PTR(mars_ctl_reject(op, -EINVAL,
+					       "unknown flags 0x%x", flags));
+
+	mutex_lock(&mars_ctl_lock);
+	dev = index < MARS_CTL_MAX_DEVICES ?
+		idr_find(&mars_devices, index) : NULL;
+	if (!dev) {
+		mutex_unlock(&mars_ctl_lock);
+		return ERR_PTR(mars_ctl_reject(op, -ENOENT, "no device mars%u",
+					       index));
+	}
+	return dev;
+}
+
 static long mars_ctl_remove_device(unsigned int cmd, void __user *uarg)
 {
 	const char *op = "REMOVE_DEVICE";
@@ -301,24 +328,15 @@ static long mars_ctl_remove_device(unsigned int cmd, void __user *uarg)
 				 MARS_CTL_REMOVE_DEVICE_SIZE_V1);
 	if (usize < 0)
 		return usize;
-	if (a.flags)
-		return mars_ctl_reject(op, -EINVAL, "unknown flags 0x%x",
-				       a.flags);
+	dev = mars_ctl_lock_device(op, a.index, a.flags);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
 
-	mutex_lock(&mars_ctl_lock);
-	dev = a.index < MARS_CTL_MAX_DEVICES ?
-		idr_find(&mars_devices, a.index) : NULL;
-	if (!dev) {
-		ret = mars_ctl_reject(op, -ENOENT, "no device mars%u", a.index);
-		goto out;
-	}
 	ret = mars_dev_begin_remove(dev);
-	if (ret) {
+	if (ret)
 		ret = mars_ctl_reject(op, ret, "mars%u is open", a.index);
-		goto out;
-	}
-	mars_ctl_destroy(dev);
-out:
+	else
+		mars_ctl_destroy(dev);
 	mutex_unlock(&mars_ctl_lock);
 	return ret;
 }
@@ -334,18 +352,10 @@ static long mars_ctl_query(unsigned int cmd, void __user *uarg)
 				 MARS_CTL_QUERY_SIZE_V1);
 	if (usize < 0)
 		return usize;
-	if (a.flags)
-		return mars_ctl_reject(op, -EINVAL, "unknown flags 0x%x",
-				       a.flags);
+	dev = mars_ctl_lock_device(op, a.index, a.flags);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
 
-	mutex_lock(&mars_ctl_lock);
-	dev = a.index < MARS_CTL_MAX_DEVICES ?
-		idr_find(&mars_devices, a.index) : NULL;
-	if (!dev) {
-		mutex_unlock(&mars_ctl_lock);
-		return mars_ctl_reject(op, -ENOENT, "no device mars%u",
-				       a.index);
-	}
 	mars_dev_fill_query(dev, &a);
 	mutex_unlock(&mars_ctl_lock);
 	return mars_ctl_copy_out(uarg, &a, sizeof(a), usize);

@@ -19,17 +19,9 @@
 // MARS_ENGINE_CRASH_VERBOSE.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <array>
-#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <iostream>
@@ -40,9 +32,9 @@
 #include "engine/primary_data_path.hpp"
 #include "engine/recovery.hpp"
 #include "engine_fixture.hpp"
+#include "support/crash_rounds.hpp"
+#include "support/killed_child.hpp"
 #include "support/log_fixture.hpp"
-#include "support/temp_dir.hpp"
-#include "util/unique_fd.hpp"
 
 using namespace mars;
 
@@ -53,9 +45,11 @@ constexpr std::uint64_t kDiskSize = 32u << 20;
 constexpr unsigned kThreads = 8;
 constexpr std::uint64_t kRegion = kDiskSize / kThreads;
 
-enum Kind : std::uint16_t { kSubmit = 1, kAck = 2, kPosition = 3, kError = 4 };
+enum Kind : std::uint16_t { kSubmit = 1, kAck = 2, kPosition = 3 };
 
-// Written with one write(2) of at most PIPE_BUF bytes: atomic.
+// A test::ChildReport (kind test::kLastWords: the child's last words, in
+// `error` and `text`). Written with one write(2) of at most PIPE_BUF bytes:
+// atomic.
 struct Report {
     std::uint32_t magic = kMagic;
     std::uint16_t kind = 0;
@@ -69,7 +63,7 @@ struct Report {
     std::uint64_t last_seq = 0; // kPosition: next seq
     std::uint32_t logfile = 0;  // kPosition
     std::int32_t error = 0;
-    char message[192] = {};
+    char text[192] = {};
 };
 static_assert(sizeof(Report) == 256 && sizeof(Report) <= PIPE_BUF);
 
@@ -97,39 +91,9 @@ std::string describe(const Generation& g)
     return s.str();
 }
 
-std::uint64_t splitmix64(std::uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
+using test::splitmix64;
 
 // ---- the child: never returns, no gtest assertions ----------------------------
-
-int g_report_fd = -1;
-
-void send(const Report& r)
-{
-    for (;;) {
-        ssize_t n = ::write(g_report_fd, &r, sizeof r);
-        if (n == static_cast<ssize_t>(sizeof r))
-            return;
-        if (n < 0 && errno == EINTR)
-            continue;
-        _exit(5);
-    }
-}
-
-[[noreturn]] void child_die(int error, const std::string& what)
-{
-    Report r;
-    r.kind = kError;
-    r.error = error;
-    std::snprintf(r.message, sizeof r.message, "%s", what.c_str());
-    send(r);
-    _exit(3);
-}
 
 void child_writer(engine::PrimaryDataPath& dp, const Generation& g, unsigned t)
 {
@@ -146,7 +110,7 @@ void child_writer(engine::PrimaryDataPath& dp, const Generation& g, unsigned t)
         rep.offset = base + rng() % ((kRegion - rep.length) / 512 + 1) * 512;
         rep.zero = rng() % 12 == 0;
         engine::WriteFlags flags{rng() % 10 == 0, rng() % 20 == 0};
-        send(rep); // before submitting: the parent knows what may be on the disk
+        test::send_report(rep); // before submitting: the parent knows what may be on the disk
         engine::IoResult r;
         if (rep.zero) {
             r = dp.zeroes(rep.offset, rep.length, flags);
@@ -155,144 +119,69 @@ void child_writer(engine::PrimaryDataPath& dp, const Generation& g, unsigned t)
             r = dp.write(rep.offset, data, flags);
         }
         if (!r.ok())
-            child_die(r.error, "write failed: " + r.message);
+            test::child_die<Report>(r.error, "write failed: " + r.message);
         rep.kind = kAck;
         rep.first_seq = r.first_seq;
         rep.last_seq = r.last_seq;
-        send(rep); // strictly after the acknowledgement
+        test::send_report(rep); // strictly after the acknowledgement
     }
 }
 
-[[noreturn]] void child_main(const Generation& g, const std::filesystem::path& disk, const std::filesystem::path& logs,
-                             int report_fd)
+// An exception escaping it becomes the last words "child: <what>".
+[[noreturn]] void child_main(const Generation& g, const std::filesystem::path& disk, const std::filesystem::path& logs)
 {
-    g_report_fd = report_fd;
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        auto opt = test::data_path_options(disk, logs, kDiskSize);
-        opt.log.logfile_number = g.logfile;
-        opt.log.first_seq = g.first_seq;
-        opt.log.completion = g.completion;
-        opt.log.direct_io = g.log_direct_io;
-        opt.memory_limit = g.memory_limit;
-        opt.writeback.start_bytes = g.start_bytes;
-        opt.writeback.max_delay = std::chrono::milliseconds(g.max_delay_ms);
-        // What marsd would publish as replay-<host>.
-        opt.writeback.on_position = [](const engine::ReplayPosition& pos) {
-            Report r;
-            r.kind = kPosition;
-            r.logfile = pos.logfile_number;
-            r.offset = pos.offset;
-            r.last_seq = pos.next_seq;
-            send(r);
-        };
-        // Never destroyed: the process ends by SIGKILL.
-        auto* dp = new engine::PrimaryDataPath(opt);
-        for (unsigned t = 0; t < kThreads; ++t)
-            std::thread([dp, &g, t] {
-                try {
-                    child_writer(*dp, g, t);
-                } catch (const std::exception& e) {
-                    child_die(-1, std::string("writer: ") + e.what());
-                }
-            }).detach();
-        for (;;) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(g.rotate_every_ms));
-            auto r = dp->rotate();
-            if (!r.ok())
-                child_die(r.error, "rotate failed: " + r.message);
-        }
-    } catch (const std::exception& e) {
-        child_die(-1, std::string("child: ") + e.what());
+    auto opt = test::data_path_options(disk, logs, kDiskSize);
+    opt.log.logfile_number = g.logfile;
+    opt.log.first_seq = g.first_seq;
+    opt.log.completion = g.completion;
+    opt.log.direct_io = g.log_direct_io;
+    opt.memory_limit = g.memory_limit;
+    opt.writeback.start_bytes = g.start_bytes;
+    opt.writeback.max_delay = std::chrono::milliseconds(g.max_delay_ms);
+    // What marsd would publish as replay-<host>.
+    opt.writeback.on_position = [](const engine::ReplayPosition& pos) {
+        Report r;
+        r.kind = kPosition;
+        r.logfile = pos.logfile_number;
+        r.offset = pos.offset;
+        r.last_seq = pos.next_seq;
+        test::send_report(r);
+    };
+    // Never destroyed: the process ends by SIGKILL.
+    auto* dp = new engine::PrimaryDataPath(opt);
+    for (unsigned t = 0; t < kThreads; ++t)
+        std::thread([dp, &g, t] {
+            try {
+                child_writer(*dp, g, t);
+            } catch (const std::exception& e) {
+                test::child_die<Report>(-1, std::string("writer: ") + e.what());
+            }
+        }).detach();
+    for (;;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(g.rotate_every_ms));
+        auto r = dp->rotate();
+        if (!r.ok())
+            test::child_die<Report>(r.error, "rotate failed: " + r.message);
     }
 }
 
 // ---- the parent -----------------------------------------------------------------
 
-struct ChildRun {
-    std::vector<Report> reports;
-    std::vector<std::string> errors;
-    bool killed = false;
-};
-
-std::uint64_t now_ms()
+// Kills the child kill_after_ms after the fork; its reports are all kinds.
+test::KilledChild<Report> run_child(const Generation& g, const std::filesystem::path& disk,
+                                    const std::filesystem::path& logs)
 {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return std::uint64_t(ts.tv_sec) * 1000 + std::uint64_t(ts.tv_nsec) / 1000000;
-}
-
-ChildRun run_child(const Generation& g, const std::filesystem::path& disk, const std::filesystem::path& logs)
-{
-    ChildRun run;
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0)
-        throw std::system_error(errno, std::generic_category(), "pipe2");
-    util::UniqueFd rd(fds[0]), wr(fds[1]);
-    ::fcntl(wr.get(), F_SETPIPE_SZ, 1 << 20);
-    std::fflush(stdout);
-    std::fflush(stderr);
-    pid_t pid = ::fork();
-    if (pid < 0)
-        throw std::system_error(errno, std::generic_category(), "fork");
-    if (pid == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        rd.reset();
-        child_main(g, disk, logs, wr.release());
-    }
-    wr.reset();
-
-    std::vector<std::byte> buf;
-    std::vector<std::byte> chunk(64 * 1024);
-    bool eof = false;
-    auto take = [&](ssize_t n) {
-        buf.insert(buf.end(), chunk.begin(), chunk.begin() + n);
-        std::size_t used = 0;
-        for (; buf.size() - used >= sizeof(Report); used += sizeof(Report)) {
-            Report r;
-            std::memcpy(&r, buf.data() + used, sizeof r);
-            if (r.magic != kMagic)
-                run.errors.push_back("garbled report");
-            else if (r.kind == kError)
-                run.errors.push_back("child error " + std::to_string(r.error) + ": " +
-                                     std::string(r.message, strnlen(r.message, sizeof r.message)));
-            else
-                run.reports.push_back(r);
-        }
-        buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(used));
-    };
-    const std::uint64_t deadline = now_ms() + g.kill_after_ms;
-    while (!eof && now_ms() < deadline) {
-        pollfd p{rd.get(), POLLIN, 0};
-        int rc = ::poll(&p, 1, static_cast<int>(deadline - std::min(deadline, now_ms())));
-        if (rc <= 0)
-            continue;
-        ssize_t n = ::read(rd.get(), chunk.data(), chunk.size());
-        if (n == 0)
-            eof = true;
-        else if (n > 0)
-            take(n);
-    }
-    ::kill(pid, SIGKILL);
-    for (;;) { // reports written before the kill count
-        ssize_t n = ::read(rd.get(), chunk.data(), chunk.size());
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        take(n);
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    run.killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-    return run;
-}
-
-unsigned env_unsigned(const char* name, unsigned fallback)
-{
-    const char* v = std::getenv(name);
-    return v && *v ? static_cast<unsigned>(std::strtoul(v, nullptr, 0)) : fallback;
+    const std::chrono::milliseconds kill_after(g.kill_after_ms);
+    return test::run_killed_child<Report>({
+        .child = [&] { child_main(g, disk, logs); },
+        .on_report = {},
+        .when =
+            [&](std::chrono::milliseconds since_fork) {
+                if (since_fork >= kill_after)
+                    return test::KillOrWait::kill_now();
+                return test::KillOrWait::wait_for(kill_after - since_fork);
+            },
+    });
 }
 
 Generation choose(std::mt19937_64& rng)
@@ -395,39 +284,37 @@ std::vector<std::string> verify(const std::vector<Report>& reports, std::vector<
 
 TEST(EngineCrash, AcknowledgedWritesSurviveKill9AndRecovery)
 {
-    const unsigned rounds = env_unsigned("MARS_ENGINE_CRASH_ROUNDS", 8);
-    const bool verbose = env_unsigned("MARS_ENGINE_CRASH_VERBOSE", 0) != 0;
     constexpr unsigned kGenerations = 3;
-    std::uint64_t seed = (std::uint64_t(std::random_device{}()) << 32) ^ std::random_device{}();
-    if (const char* s = std::getenv("MARS_ENGINE_CRASH_SEED"); s && *s)
-        seed = std::strtoull(s, nullptr, 0);
-    std::cout << "engine crash test: " << rounds << " rounds x " << kGenerations
-              << " crashes, MARS_ENGINE_CRASH_SEED=0x" << std::hex << seed << std::dec << std::endl;
-    std::mt19937_64 rng(seed);
     Totals totals;
-    const auto started = std::chrono::steady_clock::now();
 
-    for (unsigned round = 0; round < rounds; ++round) {
-        test::TempDir dir("mars-engine-crash");
-        const auto disk = dir.path() / "disk";
-        const auto logs = dir.path() / "log";
+    // A round crashes and recovers kGenerations times on the same disk and
+    // log; it stops at the first crash that shows problems.
+    const auto one_round = [&](const test::Round& round) {
+        const auto disk = round.dir / "disk";
+        const auto logs = round.dir / "log";
         std::filesystem::create_directory(logs);
         test::make_disk_file(disk, kDiskSize);
         std::vector<std::byte> image(kDiskSize);
         const engine::ReplayPosition very_start{1, test::kEngineHost, 0, 1};
         engine::ReplayPosition gen_start = very_start;
+        const std::uint64_t acked_before = totals.acked;
+        auto result = [&](std::string description, std::vector<std::string> problems) {
+            return test::RoundResult{std::move(description),
+                                     std::to_string(totals.acked - acked_before) + " acknowledged writes",
+                                     std::move(problems)};
+        };
 
         for (unsigned gen = 0; gen < kGenerations; ++gen) {
-            Generation g = choose(rng);
+            Generation g = choose(round.config_rng);
             g.logfile = gen_start.logfile_number;
             g.first_seq = gen_start.next_seq;
-            const std::string what =
-                "round " + std::to_string(round) + " crash " + std::to_string(gen) + " (" + describe(g) + ")";
+            std::string what =
+                "round " + std::to_string(round.number) + " crash " + std::to_string(gen) + " (" + describe(g) + ")";
             const auto t0 = std::chrono::steady_clock::now();
-            ChildRun run = run_child(g, disk, logs);
+            test::KilledChild<Report> run = run_child(g, disk, logs);
             const auto t1 = std::chrono::steady_clock::now();
-            ASSERT_TRUE(run.errors.empty()) << what << ": " << run.errors.front();
-            ASSERT_TRUE(run.killed) << what << ": the child ended on its own";
+            if (auto problems = run.problems(); !problems.empty())
+                return result(what, std::move(problems));
 
             // Where recovery starts: what marsd would have published last,
             // sometimes an older position (marsd may lag).
@@ -437,12 +324,13 @@ TEST(EngineCrash, AcknowledgedWritesSurviveKill9AndRecovery)
                     start = {r.logfile, test::kEngineHost, r.offset, r.last_seq};
                     ++totals.positions;
                 }
-            const auto choice = rng() % 8;
+            const auto choice = round.config_rng() % 8;
             if (choice == 0)
                 start = very_start;
             else if (choice == 1)
                 start = gen_start;
             totals.from_older += choice <= 1;
+            what += ", recovery from " + start.str();
 
             engine::RecoveryResult rec;
             {
@@ -453,29 +341,40 @@ TEST(EngineCrash, AcknowledgedWritesSurviveKill9AndRecovery)
                 ro.host = test::kEngineHost;
                 rec = engine::recover(bd, ro);
             }
-            ASSERT_TRUE(rec.ok()) << what << ": recovery from " << start.str() << ": " << rec.error;
+            if (!rec.ok())
+                return result(what, {"recovery: " + rec.error});
             totals.records += rec.records;
             totals.logfiles += rec.logfiles;
             totals.torn_tails += rec.last_end && rec.last_end->kind == log::LogEnd::torn_tail;
 
             const auto t2 = std::chrono::steady_clock::now();
             auto on_disk = test::read_file_range(disk, 0, kDiskSize);
-            auto problems = verify(run.reports, image, on_disk, rec.next_seq, totals);
+            test::ProblemList problems;
+            for (auto& p : verify(run.reports, image, on_disk, rec.next_seq, totals))
+                problems.add(std::move(p));
             const auto t3 = std::chrono::steady_clock::now();
-            if (verbose) {
+            if (round.verbose) {
                 auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
                 std::cout << what << ": " << run.reports.size() << " reports, recovered " << rec.records
-                          << " records from " << start.str() << " to " << rec.end.str() << "; child " << ms(t1 - t0)
-                          << " ms, recovery " << ms(t2 - t1) << " ms, check " << ms(t3 - t2) << " ms\n";
+                          << " records to " << rec.end.str() << "; child " << ms(t1 - t0) << " ms, recovery "
+                          << ms(t2 - t1) << " ms, check " << ms(t3 - t2) << " ms\n";
             }
-            ASSERT_TRUE(problems.empty()) << what << ", recovery from " << start.str() << ": " << problems.front()
-                                          << (problems.size() > 1 ? " (and more)" : "");
+            if (auto found = problems.take(); !found.empty())
+                return result(what, std::move(found));
             ++totals.generations;
             gen_start = {rec.next_logfile, test::kEngineHost, 0, rec.next_seq};
         }
-    }
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::cout << totals.generations << " crashes in " << secs << " s: " << totals.acked
+        return result("round " + std::to_string(round.number), {});
+    };
+    const test::CrashRun crash =
+        test::run_crash_rounds({.name = "engine crash test (" + std::to_string(kGenerations) + " crashes a round)",
+                                .env_prefix = "MARS_ENGINE_CRASH",
+                                .default_rounds = 8,
+                                .dir_prefix = "mars-engine-crash",
+                                .files = "disk and logfiles"},
+                               one_round);
+
+    std::cout << totals.generations << " crashes in " << crash.seconds << " s: " << totals.acked
               << " acknowledged writes verified, pending write seen on disk in " << totals.unacked_seen
               << " thread regions, " << totals.positions << " positions published, " << totals.from_older
               << " recoveries from an older position, " << totals.records << " records replayed from "

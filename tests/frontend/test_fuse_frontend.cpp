@@ -21,7 +21,6 @@
 #include <random>
 #include <thread>
 
-#include "engine/aligned_bytes.hpp"
 #include "engine/primary_data_path.hpp"
 #include "engine/recovery.hpp"
 #include "frontend/block_device_users.hpp"
@@ -30,6 +29,7 @@
 #include "frontend_fixture.hpp"
 #include "support/log_fixture.hpp"
 #include "support/temp_dir.hpp"
+#include "util/aligned_buffer.hpp"
 #include "util/unique_fd.hpp"
 
 using namespace mars;
@@ -239,7 +239,8 @@ TEST_F(FuseFrontendTest, RandomDirectBlockWritesReadBackCorrectly)
                 ASSERT_TRUE(fd) << dev << ": " << std::strerror(errno);
                 std::mt19937_64 rng(t + 1);
                 const std::uint64_t area = r.size / kThreads;
-                engine::AlignedBytes buf(128 * 1024), back(128 * 1024);
+                auto buf = util::AlignedBuffer::uninitialised(128 * 1024),
+                     back = util::AlignedBuffer::uninitialised(128 * 1024);
                 for (int i = 0; i < 200; ++i) {
                     const std::size_t len = (1 + rng() % 256) * 512;
                     const std::uint64_t off = t * area + rng() % ((area - len) / 512) * 512;
@@ -272,7 +273,7 @@ TEST_F(FuseFrontendTest, RandomDirectBlockWritesReadBackCorrectly)
             std::cout << "blkdiscard: " << discard.output;
 
         util::UniqueFd fd(::open(dev.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC));
-        engine::AlignedBytes all(r.size);
+        auto all = util::AlignedBuffer::uninitialised(r.size);
         ASSERT_EQ(::pread(fd.get(), all.data(), r.size, 0), static_cast<ssize_t>(r.size));
         EXPECT_EQ(std::memcmp(all.data(), model.data(), r.size), 0) << "reading the whole device";
         fd.reset();
@@ -442,7 +443,7 @@ TEST_F(FuseFrontendTest, Kill9OfTheServingProcessThenRecoveryAndRestart)
                 failed = true;
                 return;
             }
-            engine::AlignedBytes buf(kSlot);
+            auto buf = util::AlignedBuffer::uninitialised(kSlot);
             for (std::uint32_t slot = 0; slot < kCrashSize / kSlot; ++slot) {
                 auto data = test::pattern((std::uint64_t(round) << 32) | slot, kSlot);
                 std::memcpy(buf.data(), data.data(), kSlot);
@@ -498,7 +499,7 @@ TEST_F(FuseFrontendTest, Kill9OfTheServingProcessThenRecoveryAndRestart)
         EXPECT_EQ(attached, 1u) << "the dead daemon's loop device should be gone";
         util::UniqueFd fd(::open(fe.device_path().c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC));
         ASSERT_TRUE(fd);
-        engine::AlignedBytes buf(kSlot);
+        auto buf = util::AlignedBuffer::uninitialised(kSlot);
         for (std::uint32_t s = 0; s < acked.load(); ++s) {
             ASSERT_EQ(::pread(fd.get(), buf.data(), kSlot, static_cast<off_t>(s * kSlot)), static_cast<ssize_t>(kSlot));
             ASSERT_EQ(std::memcmp(buf.data(), test::pattern((std::uint64_t(round) << 32) | s, kSlot).data(), kSlot), 0)

@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "engine/aligned_bytes.hpp"
+#include "util/aligned_buffer.hpp"
 #include "util/system_error.hpp"
 
 namespace mars::engine {
@@ -109,7 +109,7 @@ void BackingDisk::read(std::uint64_t offset, std::span<std::byte> out) const
     // O_DIRECT needs aligned memory: bounce through a per-thread buffer
     // (kept, so a busy reader does not allocate per request).
     constexpr std::size_t kBounce = 1 << 20;
-    thread_local AlignedBytes bounce(kBounce);
+    thread_local util::AlignedBuffer bounce(kBounce, util::AlignedBuffer::Fill::none);
     for (std::size_t done = 0; done < out.size();) {
         std::size_t n = std::min(kBounce, out.size() - done);
         pread_all(bounce.data(), n, offset + done);

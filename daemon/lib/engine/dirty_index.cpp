@@ -7,8 +7,8 @@
 namespace mars::engine {
 
 Chunk::Chunk(std::uint64_t length, bool zero, MemoryBudget* budget, std::size_t charged)
-    : bytes_(zero ? 0 : static_cast<std::size_t>(length)), length_(length), zero_(zero), budget_(budget),
-      charged_(charged)
+    : bytes_(util::AlignedBuffer::uninitialised(zero ? 0 : static_cast<std::size_t>(length))), length_(length),
+      zero_(zero), budget_(budget), charged_(charged)
 {
 }
 

@@ -20,7 +20,7 @@
 #include <span>
 #include <vector>
 
-#include "engine/aligned_bytes.hpp"
+#include "util/aligned_buffer.hpp"
 
 namespace mars::engine {
 
@@ -50,7 +50,7 @@ class Chunk {
   private:
     Chunk(std::uint64_t length, bool zero, MemoryBudget* budget, std::size_t charged);
 
-    AlignedBytes bytes_;
+    util::AlignedBuffer bytes_;
     std::uint64_t length_;
     bool zero_;
     MemoryBudget* budget_;

@@ -70,10 +70,8 @@ void DiskWriteQueue::zero(std::uint64_t offset, std::uint64_t length, Done done)
 // buffer, up to kMaxIov of them per submission.
 void DiskWriteQueue::switch_to_zero_writes(Op& op)
 {
-    if (zeroes_.size() == 0) {
-        zeroes_ = AlignedBytes(kZeroBuffer);
-        std::memset(zeroes_.data(), 0, zeroes_.size());
-    }
+    if (zeroes_.size() == 0)
+        zeroes_ = util::AlignedBuffer(kZeroBuffer); // zero-filled
     op.kind = Op::Kind::write;
     op.zero_pending = op.remaining;
     op.buffers.clear();

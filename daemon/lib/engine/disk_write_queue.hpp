@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/aligned_bytes.hpp"
 #include "engine/backing_disk.hpp"
+#include "util/aligned_buffer.hpp"
 #include "util/io_ring.hpp"
 
 namespace mars::engine {
@@ -62,7 +62,7 @@ class DiskWriteQueue {
     util::IoRing ring_;
     unsigned in_flight_ = 0;
     bool fallocate_works_ = true; // until the disk said otherwise
-    AlignedBytes zeroes_;         // source for zero writes, allocated on first use
+    util::AlignedBuffer zeroes_;  // source for zero writes, allocated on first use
 };
 
 } // namespace mars::engine

@@ -43,7 +43,7 @@ void Replayer::write(std::uint64_t offset, std::span<const std::byte> data)
     auto r = std::make_unique<Request>();
     r->offset = offset;
     r->length = data.size();
-    r->data = AlignedBytes(data.size());
+    r->data = util::AlignedBuffer::uninitialised(data.size());
     std::memcpy(r->data.data(), data.data(), data.size());
     enqueue(std::move(r));
 }

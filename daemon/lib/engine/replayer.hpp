@@ -19,10 +19,10 @@
 #include <span>
 #include <string>
 
-#include "engine/aligned_bytes.hpp"
 #include "engine/backing_disk.hpp"
 #include "engine/disk_write_queue.hpp"
 #include "log/log_reader.hpp"
+#include "util/aligned_buffer.hpp"
 
 namespace mars::engine {
 
@@ -67,7 +67,7 @@ class Replayer {
         std::uint64_t offset = 0;
         std::uint64_t length = 0;
         bool zero = false;
-        AlignedBytes data;
+        util::AlignedBuffer data;
         bool held_back = false;
     };
 

@@ -20,8 +20,8 @@
 #include <cstring>
 #include <vector>
 
-#include "engine/aligned_bytes.hpp"
 #include "frontend/block_device_users.hpp"
+#include "util/aligned_buffer.hpp"
 #include "util/logger.hpp"
 #include "util/system_error.hpp"
 #include "util/unique_fd.hpp"
@@ -148,9 +148,9 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info*
     const std::uint64_t first = offset / engine::kSectorSize * engine::kSectorSize;
     const std::uint64_t end = (offset + size + engine::kSectorSize - 1) / engine::kSectorSize * engine::kSectorSize;
     // A buffer per worker thread, kept: no allocation per read.
-    thread_local engine::AlignedBytes buffer;
+    thread_local util::AlignedBuffer buffer;
     if (buffer.size() < end - first)
-        buffer = engine::AlignedBytes(std::max<std::size_t>(end - first, 1u << 20));
+        buffer = util::AlignedBuffer::uninitialised(std::max<std::size_t>(end - first, 1u << 20));
     engine::IoResult r = dp.read(first, buffer.span().subspan(0, end - first));
     if (!r.ok()) {
         util::log(util::Priority::err, "FUSE read: " + r.message);
