@@ -6,6 +6,7 @@ only after every member replayed; a cut link healed without a full sync; a
 corrupted local logfile detected, fetched again, never applied."""
 
 import os
+import signal
 import sys
 import time
 
@@ -30,6 +31,16 @@ def main(build_dir):
         t.wait_synced()
         t.wait_caught_up()
         t.assert_identical()
+
+        step("a malformed resource INI is refused naming file, line and key")
+        conf_dir = os.path.join(b.dir, "resources")
+        os.makedirs(conf_dir, exist_ok=True)
+        conf = os.path.join(conf_dir, "r0.conf")
+        with open(conf, "w") as f:
+            f.write(f"[resource]\ndisk = {t.beta_disk}\nfrontned = fuse\n")
+        p = b.marsadm("join-resource", "r0", t.beta_disk, check=False)
+        assert p.returncode == 1 and f"{conf}:3" in p.stderr and "frontned" in p.stderr, p.stderr
+        os.unlink(conf)
 
         step("random writes on the primary reach the secondary")
         w = Writer(t.device(), t.size, seed=1)
@@ -112,6 +123,14 @@ def main(build_dir):
         t.wait_caught_up()
         t.assert_identical()
         w.verify(t.beta_disk)
+
+        step("SIGTERM: both daemons stop cleanly, the device goes away")
+        for h in (b, a):
+            h.marsd.send_signal(signal.SIGTERM)
+            rc = h.marsd.wait(timeout=60)
+            h.marsd = None
+            assert rc == 0, f"marsd on {h.name} exited {rc} after SIGTERM"
+        assert not os.path.exists(a.device("r0")), "alpha's device link survived marsd's exit"
         print("PASS")
 
 
