@@ -7,6 +7,7 @@
 
 #include "config/ini_file.hpp"
 #include "history/log_deletion.hpp"
+#include "history/split_brain.hpp"
 #include "history/version_link.hpp"
 #include "net/security.hpp"
 #include "resource/disk_probe.hpp"
@@ -542,6 +543,20 @@ replication::ResourceStatus ResourceManager::status(const std::string& res) cons
               {"sync", info->todo(me, Switch::sync)}};
     if (s.last_error.empty())
         s.last_error = error;
+    // What the tree says across all members (mars-reference §5.2, the
+    // check marsadm view runs): our replayer only sees its own next step.
+    if (s.split_brain.empty()) {
+        std::map<std::string, std::map<std::uint32_t, history::VersionLink>> versions;
+        for (const auto& [host, entry] : info->hosts)
+            for (const auto& [n, value] : entry.versions)
+                if (auto link = history::VersionLink::parse(value))
+                    versions[host][n] = *link;
+        std::vector<log::LogfileName> names;
+        for (const auto& f : resource::list_logfiles(resource_directory(res)))
+            names.push_back(f.name);
+        if (auto split = history::find_split_brain(versions, names))
+            s.split_brain = split->message;
+    }
     return s;
 }
 

@@ -124,6 +124,20 @@ def main(build_dir):
         t.assert_identical()
         w.verify(t.beta_disk)
 
+        step("diverging versionlinks show as split brain in every member's view")
+        d = os.path.join(b.home, "resource-r0")
+        links = sorted(n for n in os.listdir(d) if n.startswith("version-") and n.endswith("-beta") and
+                       os.readlink(os.path.join(d, n)) != ".deleted")
+        key, value = f"resource-r0/{links[-1]}", os.readlink(os.path.join(d, links[-1]))
+        digest_part, rest = value.split(",", 1)
+        forged = ("f" if digest_part[0] != "f" else "e") + digest_part[1:] + "," + rest
+        b.marsadm("set-link", key, forged)
+        t.wait(lambda: a.resource_property("r0", "SplitBrain") != "", "alpha to see the split brain")
+        assert "SPLIT BRAIN" in a.marsadm("view", "r0").stdout.upper()
+        b.marsadm("set-link", key, value)
+        t.wait(lambda: a.resource_property("r0", "SplitBrain") == "" and
+               b.resource_property("r0", "SplitBrain") == "", "the split brain to clear")
+
         step("SIGTERM: both daemons stop cleanly, the device goes away")
         for h in (b, a):
             h.marsd.send_signal(signal.SIGTERM)
