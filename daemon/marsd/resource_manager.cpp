@@ -26,7 +26,10 @@ constexpr std::uint64_t kSizeGranule = 4096;
 using resource::ResourceError;
 using resource::Switch;
 
-std::vector<util::LogField> fields(const std::string& res) { return {{"MARS_RESOURCE", res}}; }
+std::vector<util::LogField> fields(const std::string& res)
+{
+    return {{"MARS_RESOURCE", res}};
+}
 
 } // namespace
 
@@ -35,7 +38,10 @@ ResourceManager::ResourceManager(ResourceManagerContext context)
 {
 }
 
-ResourceManager::~ResourceManager() { shutdown(); }
+ResourceManager::~ResourceManager()
+{
+    shutdown();
+}
 
 std::filesystem::path ResourceManager::resource_directory(const std::string& res) const
 {
@@ -85,7 +91,8 @@ void ResourceManager::create(const std::string& res, const std::string& disk, co
     // The start of this host's history chain (docs/versionlinks.md).
     state_.publish_version(res, 0, history::seed_link(0, ctx_.config.name).str());
     util::log(util::Priority::notice,
-              "created resource " + res + " on " + disk + " (" + std::to_string(usable) + " bytes); this host is its primary",
+              "created resource " + res + " on " + disk + " (" + std::to_string(usable) +
+                  " bytes); this host is its primary",
               fields(res));
     ctx_.tree_changed();
     reconcile_one(res);
@@ -117,8 +124,8 @@ void ResourceManager::join(const std::string& res, const std::string& disk, cons
     state_.join(res, disk, device.empty() ? res : device, probe.size, start);
     state_.publish_version(res, first - 1, base->second);
     util::log(util::Priority::notice,
-              "joined resource " + res + " with " + disk + "; full sync from " + info->primary + " starts, then replay from " +
-                  start.str(),
+              "joined resource " + res + " with " + disk + "; full sync from " + info->primary +
+                  " starts, then replay from " + start.str(),
               fields(res));
     ctx_.tree_changed();
     reconcile_one(res);
@@ -160,7 +167,9 @@ void ResourceManager::command(const std::string& res, ResourceCommand command)
             state_.set_switch(res, s, on);
     };
     switch (command) {
-    case ResourceCommand::attach: state_.set_switch(res, Switch::attach, true); break;
+    case ResourceCommand::attach:
+        state_.set_switch(res, Switch::attach, true);
+        break;
     case ResourceCommand::detach:
     case ResourceCommand::down:
         // The device must go first; refuse while it is in use.
@@ -174,13 +183,27 @@ void ResourceManager::command(const std::string& res, ResourceCommand command)
         else
             state_.set_switch(res, Switch::attach, false);
         break;
-    case ResourceCommand::pause_fetch: state_.set_switch(res, Switch::fetch, false); break;
-    case ResourceCommand::resume_fetch: state_.set_switch(res, Switch::fetch, true); break;
-    case ResourceCommand::pause_replay: state_.set_switch(res, Switch::replay, false); break;
-    case ResourceCommand::resume_replay: state_.set_switch(res, Switch::replay, true); break;
-    case ResourceCommand::pause_sync: state_.set_switch(res, Switch::sync, false); break;
-    case ResourceCommand::resume_sync: state_.set_switch(res, Switch::sync, true); break;
-    case ResourceCommand::up: set_all(true); break;
+    case ResourceCommand::pause_fetch:
+        state_.set_switch(res, Switch::fetch, false);
+        break;
+    case ResourceCommand::resume_fetch:
+        state_.set_switch(res, Switch::fetch, true);
+        break;
+    case ResourceCommand::pause_replay:
+        state_.set_switch(res, Switch::replay, false);
+        break;
+    case ResourceCommand::resume_replay:
+        state_.set_switch(res, Switch::replay, true);
+        break;
+    case ResourceCommand::pause_sync:
+        state_.set_switch(res, Switch::sync, false);
+        break;
+    case ResourceCommand::resume_sync:
+        state_.set_switch(res, Switch::sync, true);
+        break;
+    case ResourceCommand::up:
+        set_all(true);
+        break;
     case ResourceCommand::log_rotate: {
         auto p = primary_of(res);
         if (!p || !p->running())
@@ -188,7 +211,9 @@ void ResourceManager::command(const std::string& res, ResourceCommand command)
         p->rotate();
         break;
     }
-    case ResourceCommand::log_delete: delete_replayed_logfiles(res, *info); break;
+    case ResourceCommand::log_delete:
+        delete_replayed_logfiles(res, *info);
+        break;
     }
     ctx_.tree_changed();
     reconcile_one(res);
@@ -220,8 +245,8 @@ void ResourceManager::start_servers()
     };
     transfer::ServerOptions so;
     so.service = transfer::Service::fetch;
-    so.listen_address = ctx_.cluster.member(ctx_.config.name) ? ctx_.cluster.member(ctx_.config.name)->address
-                                                              : ctx_.config.listen;
+    so.listen_address =
+        ctx_.cluster.member(ctx_.config.name) ? ctx_.cluster.member(ctx_.config.name)->address : ctx_.config.listen;
     so.port = ctx_.config.fetch_port();
     so.security = net::SecurityOptions::from_config(ctx_.config);
     so.host = ctx_.config.name;
@@ -230,8 +255,9 @@ void ResourceManager::start_servers()
     so.service = transfer::Service::sync;
     so.port = ctx_.config.sync_port();
     sync_server_ = std::make_unique<transfer::TransferServer>(ctx_.clock, so, access);
-    util::log(util::Priority::info, "log fetch on " + so.listen_address + ":" + std::to_string(ctx_.config.fetch_port()) +
-                                        ", full sync on port " + std::to_string(ctx_.config.sync_port()));
+    util::log(util::Priority::info, "log fetch on " + so.listen_address + ":" +
+                                        std::to_string(ctx_.config.fetch_port()) + ", full sync on port " +
+                                        std::to_string(ctx_.config.sync_port()));
 }
 
 void ResourceManager::reconcile()
@@ -348,7 +374,8 @@ void ResourceManager::start_primary(const std::string& res, const resource::Reso
         throw ResourceError("the disk in " + (ctx_.config.resource_directory / (res + ".conf")).string() + " (" +
                             po.config.disk.string() + ") is not the one this host joined with (" + me.disk + ")");
     po.rotation.max_bytes = ctx_.config.rotate_size;
-    po.rotation.max_age_ns = ctx_.config.rotate_age_seconds ? ctx_.config.rotate_age_seconds * 1'000'000'000ull : UINT64_MAX;
+    po.rotation.max_age_ns =
+        ctx_.config.rotate_age_seconds ? ctx_.config.rotate_age_seconds * 1'000'000'000ull : UINT64_MAX;
     auto role = std::make_shared<replication::PrimaryRole>(po, state_, ctx_.tree_changed);
     role->start();
     std::lock_guard lock(roles_mutex_);
@@ -449,7 +476,8 @@ void ResourceManager::delete_replayed_logfiles(const std::string& res, const res
         names.push_back(f.name);
     std::map<std::string, std::optional<std::uint32_t>> replayed;
     for (const auto& [host, entry] : info.hosts)
-        replayed[host] = entry.replay ? std::optional<std::uint32_t>(entry.replay->position.logfile_number) : std::nullopt;
+        replayed[host] =
+            entry.replay ? std::optional<std::uint32_t>(entry.replay->position.logfile_number) : std::nullopt;
     const auto doomed = history::deletable_logfiles(names, replayed);
     for (const auto& name : doomed) {
         if (::unlink((dir / name.str()).c_str()) != 0 && errno != ENOENT)

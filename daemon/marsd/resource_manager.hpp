@@ -28,8 +28,18 @@
 namespace mars::marsd {
 
 enum class ResourceCommand {
-    attach, detach, pause_fetch, resume_fetch, pause_replay, resume_replay, pause_sync, resume_sync, up, down,
-    log_rotate, log_delete,
+    attach,
+    detach,
+    pause_fetch,
+    resume_fetch,
+    pause_replay,
+    resume_replay,
+    pause_sync,
+    resume_sync,
+    up,
+    down,
+    log_rotate,
+    log_delete,
 };
 
 struct ResourceManagerContext {

@@ -128,8 +128,8 @@ void PrimaryRole::finish_logfiles_without_versionlink(std::uint32_t before)
         auto link = history::chain(*prev, file.name.number, options_.host, valid_length(file.path));
         state_.publish_version(options_.resource, file.name.number, link.str());
         versions[file.name.number] = link.str();
-        util::log(util::Priority::info, options_.resource + ": finished " + file.name.str() + " at " +
-                                            std::to_string(link.length) + " bytes",
+        util::log(util::Priority::info,
+                  options_.resource + ": finished " + file.name.str() + " at " + std::to_string(link.length) + " bytes",
                   {{"MARS_RESOURCE", options_.resource}});
     }
 }
@@ -249,7 +249,8 @@ void PrimaryRole::rotate_now(const char* why)
             previous = history::VersionLink::parse(it->second);
     }
     if (previous) {
-        state_.publish_version(options_.resource, finished, history::chain(*previous, finished, options_.host, length).str());
+        state_.publish_version(options_.resource, finished,
+                               history::chain(*previous, finished, options_.host, length).str());
     } else {
         util::log(util::Priority::err,
                   options_.resource + ": no versionlink for " + name.str() + ": version-" +
@@ -259,8 +260,8 @@ void PrimaryRole::rotate_now(const char* why)
     state_.set_maxnr(options_.resource, finished + 1);
     publish_position(tree::Durability::proof);
     util::log(util::Priority::info,
-              options_.resource + ": rotated the log after " + name.str() + " (" + std::to_string(length) +
-                  " bytes, " + why + ")",
+              options_.resource + ": rotated the log after " + name.str() + " (" + std::to_string(length) + " bytes, " +
+                  why + ")",
               {{"MARS_RESOURCE", options_.resource}});
 }
 

@@ -33,14 +33,14 @@ namespace mars::replication {
 
 struct PrimaryOptions {
     std::string resource;
-    std::string host;                 // this host
-    std::filesystem::path home;       // /mars
+    std::string host;           // this host
+    std::filesystem::path home; // /mars
     std::filesystem::path disk;
-    std::uint64_t size = 0;           // the resource size
-    std::string device_name;          // /dev/mars/<device_name>
+    std::uint64_t size = 0;  // the resource size
+    std::string device_name; // /dev/mars/<device_name>
     std::filesystem::path device_directory = "/dev/mars";
     std::filesystem::path run_directory = "/run/mars";
-    config::ResourceConfig config;    // compression, completion, frontend
+    config::ResourceConfig config; // compression, completion, frontend
     history::RotationPolicy rotation;
     std::size_t memory_limit = 256u << 20;
 };

@@ -10,24 +10,24 @@
 namespace mars::replication {
 
 struct ResourceStatus {
-    std::string role = "None";         // None | Secondary | Primary | NotYetPrimary | RemainsPrimary
+    std::string role = "None"; // None | Secondary | Primary | NotYetPrimary | RemainsPrimary
     std::string disk_state = "NotJoined";
     std::string repl_state = "NotJoined";
-    std::string flags = "------";      // DCASFR, see flags_of()
-    std::string device;                // /dev/mars/<name> while served here
-    std::string frontend;              // fuse | kmod | ublk | ""
-    std::string disk;                  // backing disk of this host
-    std::map<std::string, bool> todo;  // attach, fetch, replay, sync
-    std::string replay_position;       // replay-link syntax
-    std::string fetch_position;        // end of the newest local logfile
-    std::string primary_position;      // the primary's newest log position we know of
-    std::uint64_t fetch_lag = 0;       // bytes the primary has that we have not fetched
-    std::uint64_t replay_lag = 0;      // bytes fetched, not yet replayed
+    std::string flags = "------";     // DCASFR, see flags_of()
+    std::string device;               // /dev/mars/<name> while served here
+    std::string frontend;             // fuse | kmod | ublk | ""
+    std::string disk;                 // backing disk of this host
+    std::map<std::string, bool> todo; // attach, fetch, replay, sync
+    std::string replay_position;      // replay-link syntax
+    std::string fetch_position;       // end of the newest local logfile
+    std::string primary_position;     // the primary's newest log position we know of
+    std::uint64_t fetch_lag = 0;      // bytes the primary has that we have not fetched
+    std::uint64_t replay_lag = 0;     // bytes fetched, not yet replayed
     double lag_seconds = 0;
-    double sync_progress = 1.0;        // 0..1
-    std::uint64_t sync_remaining = 0;  // bytes
-    std::string split_brain;           // "" or what diverges
-    std::string last_error;            // "" or the last failure
+    double sync_progress = 1.0;       // 0..1
+    std::uint64_t sync_remaining = 0; // bytes
+    std::string split_brain;          // "" or what diverges
+    std::string last_error;           // "" or the last failure
 
     friend bool operator==(const ResourceStatus&, const ResourceStatus&) = default;
 };

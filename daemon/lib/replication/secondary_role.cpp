@@ -20,7 +20,10 @@ constexpr std::chrono::seconds kPublishEvery{1};
 constexpr std::size_t kRecordsPerRound = 4096;
 constexpr unsigned kMaxRepairsInARow = 5;
 
-std::uint64_t now_ns() { return tree::realtime_ns(); }
+std::uint64_t now_ns()
+{
+    return tree::realtime_ns();
+}
 
 std::uint64_t local_size(const std::filesystem::path& p)
 {
@@ -50,7 +53,10 @@ SecondaryRole::SecondaryRole(SecondaryOptions options, resource::ResourceState& 
 {
 }
 
-SecondaryRole::~SecondaryRole() { stop(); }
+SecondaryRole::~SecondaryRole()
+{
+    stop();
+}
 
 std::filesystem::path SecondaryRole::log_directory() const
 {
@@ -166,8 +172,8 @@ void SecondaryRole::fetch_loop()
         try {
             repair_if_requested();
             auto info = state_.info(options_.resource);
-            if (!info || !info->is_member(options_.host) || info->primary.empty() ||
-                info->primary == options_.host || !info->todo(options_.host, resource::Switch::attach)) {
+            if (!info || !info->is_member(options_.host) || info->primary.empty() || info->primary == options_.host ||
+                !info->todo(options_.host, resource::Switch::attach)) {
                 sleep_for(options_.poll_interval);
                 continue;
             }
@@ -283,8 +289,8 @@ void SecondaryRole::fetch_round(const resource::ResourceInfo& info, bool fetch)
         const std::uint64_t have = local_size(path);
         if (have > remote.size)
             throw std::runtime_error("the local " + remote.name.str() + " (" + std::to_string(have) +
-                                     " bytes) is longer than on " + info.primary + " (" +
-                                     std::to_string(remote.size) + ")");
+                                     " bytes) is longer than on " + info.primary + " (" + std::to_string(remote.size) +
+                                     ")");
         // An empty remote logfile is fetched too: the local file must
         // exist before replay may switch to it.
         if (have == remote.size && (have > 0 || std::filesystem::exists(path)))
@@ -313,8 +319,8 @@ void SecondaryRole::repair_if_requested()
         return;
     truncate_durably(log_directory() / repair->first, repair->second);
     util::log(util::Priority::warning,
-              options_.resource + ": cut the damaged local " + repair->first + " at " +
-                  std::to_string(repair->second) + " bytes; fetching the rest again",
+              options_.resource + ": cut the damaged local " + repair->first + " at " + std::to_string(repair->second) +
+                  " bytes; fetching the rest again",
               {{"MARS_RESOURCE", options_.resource}});
     {
         std::lock_guard lock(mutex_);
@@ -427,8 +433,8 @@ bool SecondaryRole::replay_round(const resource::ResourceInfo& info)
             repairs = ++repairs_;
         }
         if (repairs > kMaxRepairsInARow) {
-            set_error("the log stays damaged after " + std::to_string(kMaxRepairsInARow) +
-                      " fetches: " + d.message() + "; replay stopped before it");
+            set_error("the log stays damaged after " + std::to_string(kMaxRepairsInARow) + " fetches: " + d.message() +
+                      "; replay stopped before it");
             return false;
         }
         set_error("damaged local logfile, not applied, fetching it again: " + d.message());
@@ -564,7 +570,8 @@ ResourceStatus SecondaryRole::status() const
     }
 
     const std::uint64_t done = syncing_ ? sync_done_ : synced_bytes;
-    s.sync_progress = info->size ? static_cast<double>(std::min(done, info->size)) / static_cast<double>(info->size) : 1.0;
+    s.sync_progress =
+        info->size ? static_cast<double>(std::min(done, info->size)) / static_cast<double>(info->size) : 1.0;
     s.sync_remaining = info->size > done ? info->size - done : 0;
 
     bool consistent = synced;
@@ -603,8 +610,7 @@ ResourceStatus SecondaryRole::status() const
     else
         s.repl_state = "Replaying";
 
-    s.flags = flags_of({'-', consistent ? 'C' : 'c', attach ? 'A' : '-',
-                        synced ? 'S' : (sync ? 's' : '-'),
+    s.flags = flags_of({'-', consistent ? 'C' : 'c', attach ? 'A' : '-', synced ? 'S' : (sync ? 's' : '-'),
                         fetch ? (fetch_lag == 0 ? 'F' : 'f') : '-',
                         replay ? (replay_lag == 0 && fetch_lag == 0 ? 'R' : 'r') : '-'});
     s.todo = {{"attach", attach}, {"fetch", fetch}, {"replay", replay}, {"sync", sync}};

@@ -46,8 +46,8 @@ struct SecondaryOptions {
     std::string host;           // this host
     std::filesystem::path home; // /mars
     std::filesystem::path disk;
-    std::uint64_t size = 0;     // resource size
-    transfer::ClientOptions fetch;  // port, security, bandwidth, compression
+    std::uint64_t size = 0;        // resource size
+    transfer::ClientOptions fetch; // port, security, bandwidth, compression
     transfer::ClientOptions sync;
     // Address of a peer host, nullopt if unknown; whether it is alive.
     std::function<std::optional<std::string>(const std::string& host)> peer_address;
@@ -113,16 +113,16 @@ class SecondaryRole {
 
     // Shared, under mutex_.
     mutable std::mutex mutex_;
-    std::vector<transfer::RemoteLogfile> remote_;     // the primary's logfiles at the last listing
+    std::vector<transfer::RemoteLogfile> remote_;                 // the primary's logfiles at the last listing
     std::optional<std::pair<std::string, std::uint64_t>> repair_; // damaged local logfile, cut here
     bool repaired_ = false;
     unsigned repairs_ = 0;
-    engine::ReplayPosition position_;                  // durable replay position
+    engine::ReplayPosition position_; // durable replay position
     bool replaying_ = false;
     bool syncing_ = false;
     std::uint64_t sync_done_ = 0;
     std::uint64_t last_stamp_ = 0;
-    std::string connected_to_;                         // "" when the primary cannot be reached
+    std::string connected_to_; // "" when the primary cannot be reached
     std::string last_error_;
     std::string split_brain_;
 };

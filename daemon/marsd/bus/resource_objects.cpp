@@ -14,7 +14,10 @@ namespace {
 
 constexpr std::string_view kResourceDirPrefix = "resource-";
 
-const tree::StateTree& tree_of(void* userdata) { return static_cast<ResourceObjects*>(userdata)->tree(); }
+const tree::StateTree& tree_of(void* userdata)
+{
+    return static_cast<ResourceObjects*>(userdata)->tree();
+}
 
 // The resource a path names, if the tree has it.
 std::optional<ResourceView> resource_at(const char* path, void* userdata)
@@ -51,8 +54,7 @@ int enumerate(sd_bus*, const char*, void* userdata, char*** nodes, sd_bus_error*
     return 1;
 }
 
-template <typename Getter>
-int with_resource(const char* path, void* userdata, sd_bus_error* error, Getter&& get)
+template <typename Getter> int with_resource(const char* path, void* userdata, sd_bus_error* error, Getter&& get)
 {
     auto r = resource_at(path, userdata);
     if (!r)
@@ -105,33 +107,48 @@ int append_property(sd_bus_message* reply, std::string_view name, const Property
             *text = std::to_string(v);
         return reply ? sd_bus_message_append(reply, "d", v) : 0;
     };
-    if (name == "Name") return str(p.view.name);
-    if (name == "Size") return u64(p.view.size);
-    if (name == "Primary") return str(p.view.primary);
+    if (name == "Name")
+        return str(p.view.name);
+    if (name == "Size")
+        return u64(p.view.size);
+    if (name == "Primary")
+        return str(p.view.primary);
     if (name == "Members") {
         if (text)
             for (const auto& m : p.view.members)
                 *text += m + ",";
         return reply ? append_strings(reply, p.view.members) : 0;
     }
-    if (name == "Role") return str(st.role);
-    if (name == "DiskState") return str(st.disk_state);
-    if (name == "ReplState") return str(st.repl_state);
-    if (name == "Flags") return str(st.flags);
-    if (name == "Device") return str(st.device);
-    if (name == "Frontend") return str(st.frontend);
-    if (name == "Disk") return str(st.disk);
+    if (name == "Role")
+        return str(st.role);
+    if (name == "DiskState")
+        return str(st.disk_state);
+    if (name == "ReplState")
+        return str(st.repl_state);
+    if (name == "Flags")
+        return str(st.flags);
+    if (name == "Device")
+        return str(st.device);
+    if (name == "Frontend")
+        return str(st.frontend);
+    if (name == "Disk")
+        return str(st.disk);
     if (name == "Todo") {
         if (text)
             for (const auto& [k, v] : st.todo)
                 *text += k + (v ? "+" : "-");
         return reply ? append_todo(reply, st.todo) : 0;
     }
-    if (name == "ReplayPosition") return str(st.replay_position);
-    if (name == "FetchPosition") return str(st.fetch_position);
-    if (name == "PrimaryPosition") return str(st.primary_position);
-    if (name == "FetchLag") return u64(st.fetch_lag);
-    if (name == "ReplayLag") return u64(st.replay_lag);
+    if (name == "ReplayPosition")
+        return str(st.replay_position);
+    if (name == "FetchPosition")
+        return str(st.fetch_position);
+    if (name == "PrimaryPosition")
+        return str(st.primary_position);
+    if (name == "FetchLag")
+        return u64(st.fetch_lag);
+    if (name == "ReplayLag")
+        return u64(st.replay_lag);
     // Whole seconds for change detection: a running clock alone does not
     // make a signal.
     if (name == "LagSeconds") {
@@ -140,17 +157,21 @@ int append_property(sd_bus_message* reply, std::string_view name, const Property
             *text = std::to_string(static_cast<long long>(st.lag_seconds));
         return r;
     }
-    if (name == "SyncProgress") return dbl(st.sync_progress);
-    if (name == "SyncRemaining") return u64(st.sync_remaining);
-    if (name == "SplitBrain") return str(st.split_brain);
-    if (name == "LastError") return str(st.last_error);
+    if (name == "SyncProgress")
+        return dbl(st.sync_progress);
+    if (name == "SyncRemaining")
+        return u64(st.sync_remaining);
+    if (name == "SplitBrain")
+        return str(st.split_brain);
+    if (name == "LastError")
+        return str(st.last_error);
     return -ENOENT;
 }
 
 constexpr const char* kChangingProperties[] = {
-    "Size", "Primary", "Members", "Role", "DiskState", "ReplState", "Flags", "Device", "Frontend", "Disk", "Todo",
-    "ReplayPosition", "FetchPosition", "PrimaryPosition", "FetchLag", "ReplayLag", "LagSeconds", "SyncProgress",
-    "SyncRemaining", "SplitBrain", "LastError",
+    "Size",     "Primary",   "Members",    "Role",         "DiskState",      "ReplState",     "Flags",
+    "Device",   "Frontend",  "Disk",       "Todo",         "ReplayPosition", "FetchPosition", "PrimaryPosition",
+    "FetchLag", "ReplayLag", "LagSeconds", "SyncProgress", "SyncRemaining",  "SplitBrain",    "LastError",
 };
 
 PropertyValue value_of(ResourceObjects& objects, const ResourceView& view)
@@ -158,8 +179,8 @@ PropertyValue value_of(ResourceObjects& objects, const ResourceView& view)
     return PropertyValue{view, objects.context().manager.status(view.name)};
 }
 
-int get_property(sd_bus*, const char* path, const char*, const char* property, sd_bus_message* reply,
-                 void* userdata, sd_bus_error* error)
+int get_property(sd_bus*, const char* path, const char*, const char* property, sd_bus_message* reply, void* userdata,
+                 sd_bus_error* error)
 {
     auto& objects = *static_cast<ResourceObjects*>(userdata);
     return with_resource(path, userdata, error, [&](const ResourceView& r) {
@@ -200,9 +221,9 @@ int method_delete(sd_bus_message* m, void* userdata, sd_bus_error* error)
     });
 }
 
-#define MARS_PROPERTY(name, signature) \
+#define MARS_PROPERTY(name, signature)                                                                                 \
     SD_BUS_PROPERTY(name, signature, get_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
-#define MARS_COMMAND(name, command) \
+#define MARS_COMMAND(name, command)                                                                                    \
     SD_BUS_METHOD_WITH_ARGS(name, SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_command<ResourceCommand::command>, 0)
 
 const sd_bus_vtable kVtable[] = {

@@ -41,7 +41,7 @@ struct ResourceContext {
 };
 
 class ResourceObjects {
-public:
+  public:
     ResourceObjects(sd_bus* bus, ResourceContext context);
     ~ResourceObjects();
     ResourceObjects(const ResourceObjects&) = delete;
@@ -54,7 +54,7 @@ public:
     const tree::StateTree& tree() const { return ctx_.tree; }
     ResourceContext& context() { return ctx_; }
 
-private:
+  private:
     sd_bus* bus_;
     ResourceContext ctx_;
     sd_bus_slot* vtable_slot_ = nullptr;
