@@ -103,10 +103,17 @@ void SecondaryRole::wake()
     wake_cv_.notify_all();
 }
 
-void SecondaryRole::sleep_for(std::chrono::milliseconds d)
+std::uint64_t SecondaryRole::wake_generation()
+{
+    std::lock_guard lock(wake_mutex_);
+    return wake_generation_;
+}
+
+// Sleeps unless wake() was called since `seen` was taken (at the start of
+// the round): a wake during the round is not lost.
+void SecondaryRole::sleep_for(std::chrono::milliseconds d, std::uint64_t seen)
 {
     std::unique_lock lock(wake_mutex_);
-    const std::uint64_t seen = wake_generation_;
     wake_cv_.wait_for(lock, d, [&] { return stopping_ || wake_generation_ != seen; });
 }
 
@@ -169,12 +176,13 @@ std::string SecondaryRole::fetch_source(const std::string& origin, const std::st
 void SecondaryRole::fetch_loop()
 {
     while (!stopping_) {
+        const std::uint64_t seen = wake_generation();
         try {
             repair_if_requested();
             auto info = state_.info(options_.resource);
             if (!info || !info->is_member(options_.host) || info->primary.empty() || info->primary == options_.host ||
                 !info->todo(options_.host, resource::Switch::attach)) {
-                sleep_for(options_.poll_interval);
+                sleep_for(options_.poll_interval, seen);
                 continue;
             }
             const auto& me = info->hosts.at(options_.host);
@@ -184,7 +192,9 @@ void SecondaryRole::fetch_loop()
             }
             // Paused fetch still lists the primary's logfiles: the lag
             // stays visible in marsadm view.
-            fetch_round(*info, info->todo(options_.host, resource::Switch::fetch));
+            // More may have arrived on the primary meanwhile: look again at once.
+            if (fetch_round(*info, info->todo(options_.host, resource::Switch::fetch)))
+                continue;
         } catch (const std::exception& e) {
             // The connection is unusable after most errors: start afresh.
             drop_clients();
@@ -195,7 +205,7 @@ void SecondaryRole::fetch_loop()
             if (!stopping_)
                 set_error(std::string("fetch: ") + e.what());
         }
-        sleep_for(options_.poll_interval);
+        sleep_for(options_.poll_interval, seen);
     }
 }
 
@@ -266,7 +276,7 @@ bool SecondaryRole::sync_round(const resource::ResourceInfo& info)
     return finished;
 }
 
-void SecondaryRole::fetch_round(const resource::ResourceInfo& info, bool fetch)
+bool SecondaryRole::fetch_round(const resource::ResourceInfo& info, bool fetch)
 {
     const auto& me = info.hosts.at(options_.host);
     const std::uint32_t first = me.replay ? me.replay->position.logfile_number : 1;
@@ -300,12 +310,14 @@ void SecondaryRole::fetch_round(const resource::ResourceInfo& info, bool fetch)
             auto now = state_.info(options_.resource);
             return !stopping_ && now && now->todo(options_.host, resource::Switch::fetch);
         };
-        client_for(source).fetch(options_.resource, remote.name, path, keep_going, [this](std::uint64_t) { wake(); });
-        fetched = true;
+        const std::uint64_t got =
+            client_for(source).fetch(options_.resource, remote.name, path, keep_going, [this](std::uint64_t) { wake(); });
+        fetched = fetched || got > 0;
     }
     clear_error();
     if (fetched)
         wake();
+    return fetched;
 }
 
 void SecondaryRole::repair_if_requested()
@@ -353,6 +365,7 @@ void SecondaryRole::publish(const engine::ReplayPosition& position, tree::Durabi
 void SecondaryRole::replay_loop()
 {
     while (!stopping_) {
+        const std::uint64_t seen = wake_generation();
         bool more = false;
         try {
             auto info = state_.info(options_.resource);
@@ -365,7 +378,7 @@ void SecondaryRole::replay_loop()
                 set_error(std::string("replay: ") + e.what());
         }
         if (!more)
-            sleep_for(options_.poll_interval);
+            sleep_for(options_.poll_interval, seen);
     }
     if (follower_) {
         try {

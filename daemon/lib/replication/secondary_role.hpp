@@ -76,7 +76,8 @@ class SecondaryRole {
     void fetch_loop();
     void replay_loop();
     bool sync_round(const resource::ResourceInfo& info);
-    void fetch_round(const resource::ResourceInfo& info, bool fetch);
+    // Returns whether it fetched anything.
+    bool fetch_round(const resource::ResourceInfo& info, bool fetch);
     void repair_if_requested();
     bool replay_round(const resource::ResourceInfo& info);
     bool try_switch(const resource::ResourceInfo& info, const engine::ReplayPosition& at);
@@ -84,7 +85,8 @@ class SecondaryRole {
     transfer::FetchClient& client_for(const std::string& host);
     void drop_clients();
     std::string fetch_source(const std::string& origin, const std::string& primary);
-    void sleep_for(std::chrono::milliseconds d);
+    std::uint64_t wake_generation();
+    void sleep_for(std::chrono::milliseconds d, std::uint64_t seen);
     void set_error(const std::string& message, bool is_split_brain = false);
     void clear_error();
     std::filesystem::path log_directory() const;
