@@ -36,6 +36,9 @@ class Writer:
         self.rng = random.Random(seed)
         self.batch = batch
         self.acked = {}  # block number -> bytes
+        # Writes of the batch in flight when the writer failed (a crash):
+        # not acknowledged, so each may or may not be on the device.
+        self.unacked = {}  # block number -> [bytes, ...]
         self.error = None
         self.batches = 0
         self._stop = threading.Event()
@@ -47,14 +50,16 @@ class Writer:
             for _ in range(count):
                 if self._stop.is_set():
                     break
-                pending = {}
+                self.unacked = {}
                 for _ in range(self.batch):
                     block = self.rng.randrange(self.blocks)
                     data = self.rng.randbytes(BLOCK)
+                    self.unacked.setdefault(block, []).append(data)
                     os.pwrite(fd, data, block * BLOCK)
-                    pending[block] = data
                 os.fsync(fd)
-                self.acked.update(pending)
+                for block, versions in self.unacked.items():
+                    self.acked[block] = versions[-1]
+                self.unacked = {}
                 self.batches += 1
         finally:
             os.close(fd)
@@ -76,13 +81,18 @@ class Writer:
         self._stop.clear()  # write_batches() works again afterwards
 
     def verify(self, path):
-        """Every acknowledged block reads back from `path` as written."""
+        """Every acknowledged block reads back from `path` as written, or
+        as a later write that was not acknowledged (it may have become
+        durable before the crash)."""
         with open(path, "rb") as f:
             for block, data in self.acked.items():
                 f.seek(block * BLOCK)
                 got = f.read(BLOCK)
-                if got != data:
+                if got == data:
+                    continue
+                if got not in self.unacked.get(block, []):
                     raise AssertionError(f"block {block} of {path} differs from the acknowledged write")
+                print(f"block {block}: a later, unacknowledged write of it survived the crash (allowed)")
         return len(self.acked)
 
 
