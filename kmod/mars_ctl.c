@@ -159,6 +159,104 @@ static int mars_ctl_check_backing(const char *op, struct file *file, u64 bytes)
 	return 0;
 }
 
+/*
+ * A logfile must be a regular file or a block device, writable at positions
+ * we choose, through ->write_iter(), not the backing file and not a mars
+ * device. `bytes_out` gets its current size.
+ */
+static int mars_ctl_check_log(const char *op, struct file *log,
+			      struct file *backing, loff_t *bytes_out)
+{
+	struct inode *inode = file_inode(log);
+
+	if (!S_ISREG(inode->i_mode) && !S_ISBLK(inode->i_mode))
+		return mars_ctl_reject(op, -EINVAL,
+				       "log fd is neither a regular file nor a block device");
+	if (!(log->f_mode & FMODE_WRITE))
+		return mars_ctl_reject(op, -EBADF, "log fd is not open for writing");
+	if (log->f_flags & O_APPEND)
+		return mars_ctl_reject(op, -EINVAL, "log fd is open with O_APPEND");
+	if (!log->f_op->write_iter || !log->f_op->fsync)
+		return mars_ctl_reject(op, -EINVAL,
+				       "logfile has no kiocb writes or fsync");
+	if (IS_SWAPFILE(log->f_mapping->host) || IS_IMMUTABLE(inode) ||
+	    IS_APPEND(inode))
+		return mars_ctl_reject(op, -EINVAL,
+				       "logfile is a swap, immutable or append-only file");
+	if (backing && file_inode(backing)->i_mapping == log->f_mapping)
+		return mars_ctl_reject(op, -EINVAL,
+				       "log and backing are the same file");
+	if (S_ISBLK(inode->i_mode)) {
+		struct block_device *bdev = I_BDEV(log->f_mapping->host);
+
+		if (mars_dev_is_mars_disk(bdev->bd_disk))
+			return mars_ctl_reject(op, -EINVAL,
+					       "log device is a mars device");
+		if (bdev_read_only(bdev))
+			return mars_ctl_reject(op, -EINVAL,
+					       "log device is read-only");
+		*bytes_out = bdev_nr_bytes(bdev);
+	} else {
+		*bytes_out = i_size_read(inode);
+	}
+	return 0;
+}
+
+/* The v2 fields of ADD_DEVICE: only with MARS_CTL_ADD_F_LOG, then checked. */
+static int mars_ctl_add_log(const char *op, const struct mars_ctl_add_device *a,
+			    struct mars_dev_config *cfg)
+{
+	struct file *log;
+	loff_t log_bytes;
+	int ret;
+
+	if (!(a->flags & MARS_CTL_ADD_F_LOG)) {
+		if (a->log_fd || a->log_flags || a->log_offset ||
+		    a->log_next_seq || a->log_min_stamp_ns || a->dirty_limit_bytes)
+			return mars_ctl_reject(op, -EINVAL,
+					       "log fields set without MARS_CTL_ADD_F_LOG");
+		return 0;
+	}
+	if (a->log_flags)
+		return mars_ctl_reject(op, -EINVAL, "unknown log flags 0x%x",
+				       a->log_flags);
+	if (!IS_ALIGNED(a->log_offset, MARS_LOG_RECORD_ALIGN))
+		return mars_ctl_reject(op, -EINVAL,
+				       "log offset %llu is not a multiple of %d",
+				       a->log_offset, MARS_LOG_RECORD_ALIGN);
+	if (!a->log_next_seq || a->log_next_seq > (U64_MAX >> 1))
+		return mars_ctl_reject(op, -EINVAL, "invalid log seq %llu",
+				       a->log_next_seq);
+	if (a->dirty_limit_bytes &&
+	    (a->dirty_limit_bytes < MARS_CTL_DIRTY_LIMIT_MIN ||
+	     a->dirty_limit_bytes > MARS_CTL_DIRTY_LIMIT_MAX))
+		return mars_ctl_reject(op, -EINVAL,
+				       "dirty limit %llu outside [%llu, %llu]",
+				       a->dirty_limit_bytes, MARS_CTL_DIRTY_LIMIT_MIN,
+				       MARS_CTL_DIRTY_LIMIT_MAX);
+	if (a->log_fd < 0)
+		return mars_ctl_reject(op, -EBADF, "invalid log fd %d", a->log_fd);
+	log = fget(a->log_fd);
+	if (!log)
+		return mars_ctl_reject(op, -EBADF, "log fd %d is not open",
+				       a->log_fd);
+	ret = mars_ctl_check_log(op, log, cfg->backing, &log_bytes);
+	if (!ret && a->log_offset > (u64)log_bytes)
+		ret = mars_ctl_reject(op, -EINVAL,
+				      "log offset %llu beyond the logfile's %lld bytes",
+				      a->log_offset, (long long)log_bytes);
+	if (ret) {
+		fput(log);
+		return ret;
+	}
+	cfg->log = log;
+	cfg->log_offset = a->log_offset;
+	cfg->log_next_seq = a->log_next_seq;
+	cfg->log_min_stamp_ns = a->log_min_stamp_ns;
+	cfg->dirty_limit = a->dirty_limit_bytes ?: MARS_CTL_DIRTY_LIMIT_DEFAULT;
+	return 0;
+}
+
 static struct mars_dev *mars_ctl_find_name(const char *name)
 {
 	struct mars_dev *dev;
@@ -237,6 +335,9 @@ static long mars_ctl_add_device(unsigned int cmd, void __user *uarg)
 	cfg.bytes = a.device_bytes;
 	cfg.add_flags = a.flags;
 	cfg.backing = file;
+	ret = mars_ctl_add_log(op, &a, &cfg);
+	if (ret)
+		goto out_fput;
 
 	mutex_lock(&mars_ctl_lock);
 	if (mars_ctl_find_name(cfg.name)) {
@@ -277,6 +378,8 @@ static long mars_ctl_add_device(unsigned int cmd, void __user *uarg)
 
 out_unlock:
 	mutex_unlock(&mars_ctl_lock);
+	if (cfg.log)
+		fput(cfg.log);
 out_fput:
 	fput(file);
 	return ret;
@@ -361,6 +464,104 @@ static long mars_ctl_query(unsigned int cmd, void __user *uarg)
 	return mars_ctl_copy_out(uarg, &a, sizeof(a), usize);
 }
 
+/* The commands for a device's logger find a device that logs. */
+static struct mars_dev *mars_ctl_lock_logger(const char *op, u32 index,
+					     u32 flags)
+{
+	struct mars_dev *dev = mars_ctl_lock_device(op, index, flags);
+
+	if (!IS_ERR(dev) && !dev->logger) {
+		mutex_unlock(&mars_ctl_lock);
+		return ERR_PTR(mars_ctl_reject(op, -EINVAL,
+					       "mars%u was added without a log",
+					       index));
+	}
+	return dev;
+}
+
+static long mars_ctl_rotate_log(unsigned int cmd, void __user *uarg)
+{
+	const char *op = "ROTATE_LOG";
+	struct mars_ctl_rotate_log a;
+	struct mars_log_event ev = {};
+	struct mars_dev *dev;
+	loff_t bytes;
+	int usize;
+	long ret;
+
+	usize = mars_ctl_copy_in(op, cmd, uarg, &a, sizeof(a),
+				 MARS_CTL_ROTATE_LOG_SIZE_V1);
+	if (usize < 0)
+		return usize;
+	if (a.log_fd < 0)
+		return mars_ctl_reject(op, -EBADF, "invalid log fd %d", a.log_fd);
+	ev.new_log = fget(a.log_fd);
+	if (!ev.new_log)
+		return mars_ctl_reject(op, -EBADF, "log fd %d is not open",
+				       a.log_fd);
+	dev = mars_ctl_lock_logger(op, a.index, a.flags);
+	if (IS_ERR(dev)) {
+		ret = PTR_ERR(dev);
+		goto out_fput;
+	}
+	ret = mars_ctl_check_log(op, ev.new_log, dev->backing, &bytes);
+	if (!ret && !S_ISREG(file_inode(ev.new_log)->i_mode))
+		ret = mars_ctl_reject(op, -EINVAL,
+				      "the new logfile is not a regular file");
+	if (!ret && bytes)
+		ret = mars_ctl_reject(op, -EINVAL,
+				      "the new logfile is not empty (%lld bytes)",
+				      (long long)bytes);
+	if (!ret && file_inode(ev.new_log) == file_inode(dev->logger->log))
+		ret = mars_ctl_reject(op, -EINVAL,
+				      "the new logfile is the current one");
+	if (!ret) {
+		ret = mars_logger_event(dev, &ev, MARS_LOG_ITEM_ROTATE);
+		if (ret)
+			ret = mars_ctl_reject(op, ret, "mars%u cannot rotate now",
+					      a.index);
+	}
+	mutex_unlock(&mars_ctl_lock);
+	if (ret)
+		goto out_fput;
+	a.generation = ev.generation;
+	a.old_end_offset = ev.old_end;
+	a.marker_seq = ev.marker_seq;
+	return mars_ctl_copy_out(uarg, &a, sizeof(a), usize);
+
+out_fput:
+	/* NULL once the logger took it */
+	if (ev.new_log)
+		fput(ev.new_log);
+	return ret;
+}
+
+static long mars_ctl_set_emergency(unsigned int cmd, void __user *uarg)
+{
+	const char *op = "SET_EMERGENCY";
+	struct mars_ctl_set_emergency a;
+	struct mars_log_event ev = {};
+	struct mars_dev *dev;
+	int usize;
+	long ret;
+
+	usize = mars_ctl_copy_in(op, cmd, uarg, &a, sizeof(a),
+				 MARS_CTL_SET_EMERGENCY_SIZE_V1);
+	if (usize < 0)
+		return usize;
+	dev = mars_ctl_lock_logger(op, a.index, a.flags);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	ret = mars_logger_event(dev, &ev, MARS_LOG_ITEM_EMERGENCY);
+	if (ret)
+		ret = mars_ctl_reject(op, ret, "mars%u is not logging", a.index);
+	mutex_unlock(&mars_ctl_lock);
+	if (ret)
+		return ret;
+	a.marker_seq = ev.marker_seq;
+	return mars_ctl_copy_out(uarg, &a, sizeof(a), usize);
+}
+
 static long mars_ctl_ioctl(struct file *f, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -376,6 +577,10 @@ static long mars_ctl_ioctl(struct file *f, unsigned int cmd,
 		return mars_ctl_remove_device(cmd, uarg);
 	if (mars_ctl_cmd_is(cmd, MARS_CTL_QUERY))
 		return mars_ctl_query(cmd, uarg);
+	if (mars_ctl_cmd_is(cmd, MARS_CTL_ROTATE_LOG))
+		return mars_ctl_rotate_log(cmd, uarg);
+	if (mars_ctl_cmd_is(cmd, MARS_CTL_SET_EMERGENCY))
+		return mars_ctl_set_emergency(cmd, uarg);
 	return mars_ctl_reject("ioctl", -ENOTTY, "unknown command 0x%08x", cmd);
 }
 

@@ -84,10 +84,72 @@ static ssize_t errors_show(struct device *d, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(errors);
 
+static const char * const mars_state_names[] = {
+	[MARS_CTL_STATE_PASSTHROUGH] = "passthrough",
+	[MARS_CTL_STATE_LOGGING] = "logging",
+	[MARS_CTL_STATE_EMERGENCY] = "emergency",
+	[MARS_CTL_STATE_FAILED] = "failed",
+};
+
+/* The log fields of QUERY, which the position attributes show. */
+static void mars_dev_log_query(struct device *d, struct mars_ctl_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	mars_logger_fill_query(mars_dev_of(d), q);
+}
+
+static ssize_t state_show(struct device *d, struct device_attribute *attr,
+			  char *buf)
+{
+	struct mars_ctl_query q;
+
+	mars_dev_log_query(d, &q);
+	return sysfs_emit(buf, "%s\n", mars_state_names[q.state]);
+}
+static DEVICE_ATTR_RO(state);
+
+/* "<generation> <durable offset> <next seq>"; pollable */
+static ssize_t log_position_show(struct device *d,
+				 struct device_attribute *attr, char *buf)
+{
+	struct mars_ctl_query q;
+
+	mars_dev_log_query(d, &q);
+	return sysfs_emit(buf, "%u %llu %llu\n", q.log_generation,
+			  q.log_durable, q.log_next_seq);
+}
+static DEVICE_ATTR_RO(log_position);
+
+/* "<generation> <offset> <seq>"; pollable */
+static ssize_t writeback_position_show(struct device *d,
+				       struct device_attribute *attr, char *buf)
+{
+	struct mars_ctl_query q;
+
+	mars_dev_log_query(d, &q);
+	return sysfs_emit(buf, "%u %llu %llu\n", q.writeback_generation,
+			  q.writeback_offset, q.writeback_seq);
+}
+static DEVICE_ATTR_RO(writeback_position);
+
+static ssize_t dirty_bytes_show(struct device *d,
+				struct device_attribute *attr, char *buf)
+{
+	struct mars_ctl_query q;
+
+	mars_dev_log_query(d, &q);
+	return sysfs_emit(buf, "%llu\n", q.dirty_bytes);
+}
+static DEVICE_ATTR_RO(dirty_bytes);
+
 static struct attribute *mars_dev_attrs[] = {
 	&dev_attr_name.attr,
 	&dev_attr_in_flight.attr,
 	&dev_attr_errors.attr,
+	&dev_attr_state.attr,
+	&dev_attr_log_position.attr,
+	&dev_attr_writeback_position.attr,
+	&dev_attr_dirty_bytes.attr,
 	NULL,
 };
 
@@ -144,8 +206,13 @@ static int mars_dev_add_disk(struct mars_dev *dev)
 	int ret;
 
 	if (dev->dev_flags & MARS_CTL_DEV_F_DISCARD) {
-		lim.max_discard_sectors = UINT_MAX >> SECTOR_SHIFT;
-		lim.max_write_zeroes_sectors = UINT_MAX >> SECTOR_SHIFT;
+		/* a logged zeroes record covers at most MARS_LOG_MAX_PAYLOAD */
+		unsigned int max = dev->logger ?
+			MARS_LOG_MAX_PAYLOAD >> SECTOR_SHIFT :
+			UINT_MAX >> SECTOR_SHIFT;
+
+		lim.max_discard_sectors = max;
+		lim.max_write_zeroes_sectors = max;
 	}
 
 	dev->tag_set.ops = &mars_mq_ops;
@@ -188,7 +255,7 @@ err_tag_set:
 
 /*
  * Creates /dev/marsN for a validated configuration. On success the device
- * owns cfg->backing; on failure the caller still does.
+ * owns cfg->backing and cfg->log; on failure the caller still does.
  */
 int mars_dev_create(const struct mars_dev_config *cfg, int index,
 		    struct mars_dev **out)
@@ -214,18 +281,32 @@ int mars_dev_create(const struct mars_dev_config *cfg, int index,
 		goto err_free;
 	}
 
+	if (cfg->log) {
+		ret = mars_logger_create(dev, cfg);
+		if (ret)
+			goto err_wq;
+	}
+
 	ret = mars_dev_add_disk(dev);
 	if (ret)
-		goto err_wq;
+		goto err_logger;
 
-	pr_info("mars%d: resource %s, %llu bytes, %s IO on %s backing\n",
+	pr_info("mars%d: resource %s, %llu bytes, %s IO on %s backing, %s\n",
 		index, dev->name, dev->bytes,
 		dev->use_dio ? "direct" : "buffered",
 		(dev->dev_flags & MARS_CTL_DEV_F_BLOCKDEV) ? "block device" :
-							     "file");
+							     "file",
+		!dev->logger ? "no log" : dev->logger->log_direct ?
+		"logging with direct appends" : "logging with buffered appends");
 	*out = dev;
 	return 0;
 
+err_logger:
+	if (dev->logger) {
+		/* the caller keeps its reference to the logfile */
+		kfree(dev->logger);
+		dev->logger = NULL;
+	}
 err_wq:
 	destroy_workqueue(dev->wq);
 err_free:
@@ -257,6 +338,8 @@ void mars_dev_destroy(struct mars_dev *dev)
 
 	/* waits until every request has completed */
 	del_gendisk(dev->disk);
+	/* writes back what the log holds and drops the logfile */
+	mars_logger_destroy(dev);
 	/* waits until every work function has returned */
 	destroy_workqueue(dev->wq);
 	put_disk(dev->disk);
@@ -287,6 +370,7 @@ void mars_dev_fill_query(struct mars_dev *dev, struct mars_ctl_query *q)
 	q->read_bytes = atomic64_read(&s->read_bytes);
 	q->write_bytes = atomic64_read(&s->write_bytes);
 	memcpy(q->name, dev->name, sizeof(q->name));
+	mars_logger_fill_query(dev, q);
 }
 
 int mars_dev_register_major(void)

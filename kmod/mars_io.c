@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Request handling of /dev/marsN: in step 1 every request passes through to
- * the backing file.
+ * Request handling of /dev/marsN. On a device without a log, every request
+ * passes through to the backing file. On a device with a log, writes,
+ * discards and flushes go to the logger (mars_logger.c) and reads overlay
+ * the dirty index (mars_index.c); in emergency mode writes pass through
+ * again.
  *
  * ->queue_rq() may not sleep, the backing file's IO may, so every request is
  * handed to the device's unbound workqueue. There, reads and writes go to the
@@ -79,7 +82,7 @@ static void mars_complete_rq(struct request *rq)
 	blk_mq_end_request(rq, status);
 }
 
-static void mars_cmd_finish(struct mars_cmd *cmd, long ret)
+void mars_cmd_finish(struct mars_cmd *cmd, long ret)
 {
 	cmd->ret = ret;
 	blk_mq_complete_request(blk_mq_rq_from_pdu(cmd));
@@ -107,19 +110,20 @@ static void mars_rw_complete(struct kiocb *iocb, long ret)
 	mars_cmd_put(cmd);
 }
 
-static void mars_io_rw(struct mars_dev *dev, struct mars_cmd *cmd,
-		       struct request *rq)
+/*
+ * Points `iter` at the request's data. Uses the bio's own vector when the
+ * request has one bio, else gathers the segments into cmd->bvec.
+ */
+static int mars_io_iter(struct mars_cmd *cmd, struct request *rq,
+			struct iov_iter *iter)
 {
 	bool write = req_op(rq) == REQ_OP_WRITE;
-	struct file *file = dev->backing;
 	struct bio *bio = rq->bio;
 	struct req_iterator rqi;
 	struct bio_vec *bvec;
 	struct bio_vec bv;
-	struct iov_iter iter;
 	unsigned int nr_bvec = 0;
 	unsigned int offset = 0;
-	ssize_t ret;
 
 	rq_for_each_bvec(bv, rq, rqi)
 		nr_bvec++;
@@ -129,10 +133,8 @@ static void mars_io_rw(struct mars_dev *dev, struct mars_cmd *cmd,
 		struct bio_vec *p;
 
 		bvec = kmalloc_array(nr_bvec, sizeof(*bvec), GFP_NOIO);
-		if (!bvec) {
-			mars_cmd_finish(cmd, -ENOMEM);
-			return;
-		}
+		if (!bvec)
+			return -ENOMEM;
 		p = bvec;
 		rq_for_each_bvec(bv, rq, rqi)
 			*p++ = bv;
@@ -143,18 +145,42 @@ static void mars_io_rw(struct mars_dev *dev, struct mars_cmd *cmd,
 		offset = bio->bi_iter.bi_bvec_done;
 	}
 
-	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bvec, nr_bvec,
+	iov_iter_bvec(iter, write ? ITER_SOURCE : ITER_DEST, bvec, nr_bvec,
 		      blk_rq_bytes(rq));
-	iter.iov_offset = offset;
+	iter->iov_offset = offset;
+	return 0;
+}
 
-	memset(&cmd->iocb, 0, sizeof(cmd->iocb));
-	cmd->iocb.ki_filp = file;
-	cmd->iocb.ki_pos = (loff_t)blk_rq_pos(rq) << SECTOR_SHIFT;
-	cmd->iocb.ki_ioprio = req_get_ioprio(rq);
+/* A kiocb on the backing file at `pos`; async when `complete` is set. */
+static void mars_io_kiocb(struct mars_dev *dev, struct kiocb *iocb, loff_t pos,
+			  void (*complete)(struct kiocb *iocb, long ret))
+{
+	memset(iocb, 0, sizeof(*iocb));
+	iocb->ki_filp = dev->backing;
+	iocb->ki_pos = pos;
 	if (dev->use_dio) {
-		cmd->iocb.ki_flags = IOCB_DIRECT;
-		cmd->iocb.ki_complete = mars_rw_complete;
+		iocb->ki_flags = IOCB_DIRECT;
+		iocb->ki_complete = complete;
 	}
+}
+
+/* Asynchronous read or write of the request on the backing file. */
+static void mars_io_rw(struct mars_dev *dev, struct mars_cmd *cmd,
+		       struct request *rq)
+{
+	bool write = req_op(rq) == REQ_OP_WRITE;
+	struct file *file = dev->backing;
+	struct iov_iter iter;
+	ssize_t ret;
+
+	ret = mars_io_iter(cmd, rq, &iter);
+	if (ret) {
+		mars_cmd_finish(cmd, ret);
+		return;
+	}
+	mars_io_kiocb(dev, &cmd->iocb, (loff_t)blk_rq_pos(rq) << SECTOR_SHIFT,
+		      mars_rw_complete);
+	cmd->iocb.ki_ioprio = req_get_ioprio(rq);
 	if (write && (rq->cmd_flags & REQ_FUA))
 		cmd->iocb.ki_flags |= IOCB_DSYNC;
 	/* a write to a regular file must not slip past a freeze of its fs */
@@ -175,22 +201,102 @@ static void mars_io_rw(struct mars_dev *dev, struct mars_cmd *cmd,
 }
 
 /*
+ * A read on a device with a log: the backing file's bytes with the dirty
+ * index's extents copied over them. The backing read is synchronous here,
+ * since the overlay must follow it. When the newest overlapping extent
+ * covers the whole request, the backing file is not read at all.
+ */
+static void mars_io_read_logged(struct mars_dev *dev, struct mars_cmd *cmd,
+				struct request *rq)
+{
+	u64 start = (u64)blk_rq_pos(rq) << SECTOR_SHIFT;
+	struct mars_extent **exts;
+	struct mars_extent *newest;
+	struct iov_iter iter;
+	struct kiocb iocb;
+	ssize_t ret;
+	int nr;
+
+	nr = mars_index_overlay_read(dev, rq, &exts);
+	if (nr <= 0) {
+		if (nr < 0)
+			mars_cmd_finish(cmd, nr);
+		else
+			mars_io_rw(dev, cmd, rq);
+		return;
+	}
+	newest = exts[nr - 1];
+	if (newest->offset <= start &&
+	    newest->offset + newest->bytes >= start + blk_rq_bytes(rq)) {
+		/* older extents are hidden by it */
+		while (--nr > 0)
+			mars_extent_put(exts[nr - 1]);
+		exts[0] = newest;
+		mars_index_apply(rq, exts, 1);
+		mars_cmd_finish(cmd, blk_rq_bytes(rq));
+		return;
+	}
+
+	ret = mars_io_iter(cmd, rq, &iter);
+	if (!ret) {
+		mars_io_kiocb(dev, &iocb, start, NULL);
+		iocb.ki_complete = NULL;	/* synchronous, also with IOCB_DIRECT */
+		ret = dev->backing->f_op->read_iter(&iocb, &iter);
+		kfree(cmd->bvec);
+		cmd->bvec = NULL;
+	}
+	if (ret == blk_rq_bytes(rq)) {
+		mars_index_apply(rq, exts, nr);
+	} else {
+		while (nr > 0)
+			mars_extent_put(exts[--nr]);
+		kfree(exts);
+	}
+	mars_cmd_finish(cmd, ret);
+}
+
+/*
+ * Writeback: writes `bytes` from the vector to the backing file at `pos`,
+ * synchronously. Returns the bytes written or -errno (a short write is
+ * -EIO).
+ */
+ssize_t mars_io_backing_write(struct mars_dev *dev, struct bio_vec *bvec,
+			      unsigned int nr_bvec, size_t bytes, loff_t pos)
+{
+	struct file *file = dev->backing;
+	bool regular = S_ISREG(file_inode(file)->i_mode);
+	struct iov_iter iter;
+	struct kiocb iocb;
+	ssize_t ret;
+
+	iov_iter_bvec(&iter, ITER_SOURCE, bvec, nr_bvec, bytes);
+	mars_io_kiocb(dev, &iocb, pos, NULL);
+	if (regular)
+		file_start_write(file);
+	ret = file->f_op->write_iter(&iocb, &iter);
+	if (regular)
+		file_end_write(file);
+	if (ret >= 0 && ret != bytes)
+		ret = -EIO;
+	return ret;
+}
+
+/*
  * Discard and write zeroes both leave zeroes behind: a discarded range must
  * read back as zeroes on every copy of the resource. Punching a hole is the
  * cheap way, zeroing the range the one block devices without unmap support
  * offer (and the one that keeps blocks allocated, as REQ_NOUNMAP asks); each
  * falls back to the other.
  */
-static int mars_io_zero(struct mars_dev *dev, struct request *rq)
+int mars_io_backing_zero(struct mars_dev *dev, loff_t pos, loff_t len,
+			 bool keep_allocated)
 {
-	loff_t pos = (loff_t)blk_rq_pos(rq) << SECTOR_SHIFT;
-	loff_t len = blk_rq_bytes(rq);
 	int punch = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
 	int zero = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
 	int first = punch, second = zero;
 	int ret;
 
-	if (req_op(rq) == REQ_OP_WRITE_ZEROES && (rq->cmd_flags & REQ_NOUNMAP)) {
+	if (keep_allocated) {
 		first = zero;
 		second = punch;
 	}
@@ -198,6 +304,31 @@ static int mars_io_zero(struct mars_dev *dev, struct request *rq)
 	if (ret == -EOPNOTSUPP)
 		ret = vfs_fallocate(dev->backing, second, pos, len);
 	return ret;
+}
+
+/* A write, flush, discard or write zeroes straight to the backing file. */
+void mars_io_passthrough(struct mars_dev *dev, struct mars_cmd *cmd)
+{
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+
+	switch (req_op(rq)) {
+	case REQ_OP_WRITE:
+		mars_io_rw(dev, cmd, rq);
+		break;
+	case REQ_OP_FLUSH:
+		mars_cmd_finish(cmd, vfs_fsync(dev->backing, 0));
+		break;
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+		mars_cmd_finish(cmd, mars_io_backing_zero(dev,
+			(loff_t)blk_rq_pos(rq) << SECTOR_SHIFT, blk_rq_bytes(rq),
+			req_op(rq) == REQ_OP_WRITE_ZEROES &&
+			(rq->cmd_flags & REQ_NOUNMAP)));
+		break;
+	default:
+		mars_cmd_finish(cmd, -EOPNOTSUPP);
+		break;
+	}
 }
 
 static void mars_io_work(struct work_struct *work)
@@ -208,21 +339,13 @@ static void mars_io_work(struct work_struct *work)
 	/* the backing file's allocations must not recurse into our IO */
 	unsigned int noio = memalloc_noio_save();
 
-	switch (req_op(rq)) {
-	case REQ_OP_READ:
-	case REQ_OP_WRITE:
-		mars_io_rw(dev, cmd, rq);
-		break;
-	case REQ_OP_FLUSH:
-		mars_cmd_finish(cmd, vfs_fsync(dev->backing, 0));
-		break;
-	case REQ_OP_DISCARD:
-	case REQ_OP_WRITE_ZEROES:
-		mars_cmd_finish(cmd, mars_io_zero(dev, rq));
-		break;
-	default:
-		mars_cmd_finish(cmd, -EOPNOTSUPP);
-		break;
+	if (req_op(rq) == REQ_OP_READ) {
+		if (dev->logger)
+			mars_io_read_logged(dev, cmd, rq);
+		else
+			mars_io_rw(dev, cmd, rq);
+	} else if (!dev->logger || !mars_logger_submit(dev, cmd)) {
+		mars_io_passthrough(dev, cmd);
 	}
 	/* cmd and rq may be reused from here on: do not touch them */
 	memalloc_noio_restore(noio);
@@ -261,6 +384,8 @@ static int mars_init_request(struct blk_mq_tag_set *set, struct request *rq,
 	struct mars_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
 	INIT_WORK(&cmd->work, mars_io_work);
+	INIT_LIST_HEAD(&cmd->log_item.entry);
+	cmd->extent = NULL;
 	cmd->bvec = NULL;
 	cmd->sb_write = false;
 	return 0;
