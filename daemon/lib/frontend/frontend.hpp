@@ -8,11 +8,19 @@
 #include <string>
 #include <string_view>
 
+#include "config/resource_config.hpp"
+
 namespace mars::frontend {
 
 enum class FrontendKind { fuse, ublk, kmod };
 
 std::string_view kind_name(FrontendKind kind);
+
+// What serves a resource's device for `frontend = ` in its INI: auto takes
+// the kernel module when it is loaded (`module_loaded`: its control device
+// exists), else FUSE. Throws std::runtime_error saying why for kmod
+// without the module and for ublk (not built yet).
+FrontendKind choose_frontend(config::Frontend wanted, bool module_loaded);
 
 class Frontend {
   public:

@@ -20,6 +20,7 @@
 
 #include "format/crc32c.hpp"
 #include "log/append_buffer.hpp"
+#include "log/logfile_create.hpp"
 #include "log/logfile_name.hpp"
 #include "util/durable.hpp"
 #include "util/host_name.hpp"
@@ -115,39 +116,6 @@ std::uint64_t realtime_ns()
     return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-// Opens `path` for appending records: creates it, or accepts an existing
-// empty file (created by the admin tool as the next logfile).
-util::UniqueFd open_logfile(const std::filesystem::path& path, bool direct, bool& direct_active)
-{
-    const int base = O_WRONLY | O_CREAT | O_CLOEXEC;
-    util::UniqueFd fd;
-    direct_active = false;
-    if (direct) {
-        fd.reset(::open(path.c_str(), base | O_DIRECT, 0600));
-        if (fd)
-            direct_active = true;
-        else if (errno != EINVAL)
-            util::throw_errno("creating logfile " + path.string());
-    }
-    if (!fd) {
-        fd.reset(::open(path.c_str(), base, 0600));
-        if (!fd)
-            util::throw_errno("creating logfile " + path.string());
-    }
-    struct stat st{};
-    if (::fstat(fd.get(), &st) != 0)
-        util::throw_errno("stat of logfile " + path.string());
-    if (st.st_size != 0)
-        util::throw_errno(EEXIST, "logfile " + path.string() + " already holds " + std::to_string(st.st_size) +
-                                      " bytes; a writer only starts on a new or empty logfile");
-    // The logfile's existence is a proof (of its number and origin):
-    // make the file and its directory entry durable before writing to it.
-    if (::fsync(fd.get()) != 0)
-        util::throw_errno("fsync of new logfile " + path.string());
-    util::fsync_directory(path.parent_path());
-    return fd;
-}
-
 } // namespace
 
 class LogWriter::Engine {
@@ -238,7 +206,7 @@ private:
             throw std::invalid_argument("log writer: logfile number " + std::to_string(number) + " out of range");
         auto path = logfile_path(number);
         bool direct = false;
-        fd_ = open_logfile(path, opt_.direct_io, direct);
+        fd_ = create_logfile(path, opt_.direct_io, direct);
         direct_active_ = direct;
         logfile_number_ = number;
         end_offset_ = 0;

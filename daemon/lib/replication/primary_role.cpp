@@ -3,6 +3,7 @@
 #include <system_error>
 
 #include "engine/recovery.hpp"
+#include "kmod/control.hpp"
 #include "history/version_link.hpp"
 #include "log/log_reader.hpp"
 #include "log/logfile_name.hpp"
@@ -33,28 +34,20 @@ PrimaryRole::PrimaryRole(PrimaryOptions options, resource::ResourceState& state,
 {
 }
 
+// The device's destructor tears down what is left (see PrimaryDevice).
 PrimaryRole::~PrimaryRole()
 {
-    if (frontend_) {
-        try {
-            frontend_->stop();
-        } catch (const std::exception& e) {
-            util::log(util::Priority::warning, options_.resource + ": removing the device while in use: " + e.what(),
-                      {{"MARS_RESOURCE", options_.resource}});
-        }
-        frontend_.reset();
-    }
-    release_data_path();
+    release_device();
 }
 
-// Other threads read the data path through logged_position(): take it
-// away under the lock, destroy it (write back everything) outside.
-void PrimaryRole::release_data_path()
+// Other threads read the device through logged_position(): take it away
+// under the lock, destroy it (write back everything) outside.
+void PrimaryRole::release_device()
 {
-    std::unique_ptr<engine::PrimaryDataPath> gone;
+    std::unique_ptr<PrimaryDevice> gone;
     {
         std::lock_guard lock(status_mutex_);
-        gone = std::move(data_path_);
+        gone = std::move(device_);
     }
     gone.reset();
 }
@@ -62,7 +55,7 @@ void PrimaryRole::release_data_path()
 std::string PrimaryRole::logged_position() const
 {
     std::lock_guard lock(status_mutex_);
-    return data_path_ ? resource::ReplayLink{data_path_->logged_position(), 0}.str() : std::string();
+    return device_ ? resource::ReplayLink{device_->logged_position(), 0}.str() : std::string();
 }
 
 std::filesystem::path PrimaryRole::log_directory() const
@@ -136,46 +129,47 @@ void PrimaryRole::finish_logfiles_without_versionlink(std::uint32_t before)
 
 void PrimaryRole::start()
 {
-    if (data_path_)
+    if (device_)
         return;
     try {
+        const auto kind = frontend::choose_frontend(options_.config.frontend,
+                                                    kmod::Control::available(options_.kmod_control));
         recover_disk();
         finish_logfiles_without_versionlink(next_logfile_);
 
-        engine::DataPathOptions dpo;
-        dpo.disk = options_.disk;
-        dpo.size = options_.size;
-        dpo.log.directory = log_directory();
-        dpo.log.host = options_.host;
-        dpo.log.logfile_number = next_logfile_;
-        dpo.log.first_seq = next_seq_;
-        dpo.log.compression = options_.config.compression;
-        dpo.log.completion = options_.config.completion;
-        dpo.memory_limit = options_.memory_limit;
-        auto data_path = std::make_unique<engine::PrimaryDataPath>(dpo);
+        PrimaryDeviceOptions o;
+        o.resource = options_.resource;
+        o.host = options_.host;
+        o.log_directory = log_directory();
+        o.logfile_number = next_logfile_;
+        o.first_seq = next_seq_;
+        o.disk = options_.disk;
+        o.size = options_.size;
+        o.device_name = options_.device_name;
+        o.device_directory = options_.device_directory;
+        o.run_directory = options_.run_directory;
+        o.compression = options_.config.compression;
+        o.completion = options_.config.completion;
+        o.memory_limit = options_.memory_limit;
+        o.control_path = options_.kmod_control;
+        auto device = make_primary_device(kind, o);
         {
             std::lock_guard lock(status_mutex_);
-            data_path_ = std::move(data_path);
+            device_ = std::move(device);
         }
         logfile_started_ = std::chrono::steady_clock::now();
         state_.set_maxnr(options_.resource, next_logfile_);
         publish_position(tree::Durability::proof);
 
-        frontend::FuseFrontendOptions fo;
-        fo.name = options_.device_name;
-        fo.device_directory = options_.device_directory;
-        fo.mount_file = options_.run_directory / "fuse" / options_.resource;
-        auto fe = std::make_unique<frontend::FuseFrontend>(*data_path_, fo);
-        fe->start();
-        frontend_ = std::move(fe);
+        device_->start();
         state_.set_actual(options_.resource, "is-primary", "1");
         util::log(util::Priority::notice,
-                  options_.resource + ": primary, serving " + frontend_->device_path().string() + " (fuse) from " +
-                      options_.disk.string() + ", logging to log-" + std::to_string(next_logfile_),
+                  options_.resource + ": primary, serving " + device_->device_path().string() + " (" +
+                      std::string(frontend::kind_name(kind)) + ") from " + options_.disk.string() +
+                      ", logging to log-" + std::to_string(next_logfile_),
                   {{"MARS_RESOURCE", options_.resource}});
     } catch (...) {
-        frontend_.reset();
-        release_data_path();
+        release_device();
         tree_changed_();
         throw;
     }
@@ -184,7 +178,7 @@ void PrimaryRole::start()
 
 void PrimaryRole::publish_position(tree::Durability durability)
 {
-    resource::ReplayLink link{data_path_->writeback_position(), 0};
+    resource::ReplayLink link{device_->writeback_position(), 0};
     std::string value = link.str();
     if (value == published_ && durability == tree::Durability::normal)
         return;
@@ -195,7 +189,7 @@ void PrimaryRole::publish_position(tree::Durability durability)
 
 void PrimaryRole::tick()
 {
-    if (!data_path_)
+    if (!device_)
         return;
     std::string before;
     {
@@ -203,7 +197,7 @@ void PrimaryRole::tick()
         before = published_;
     }
     publish_position(tree::Durability::normal);
-    const auto logged = data_path_->logged_position();
+    const auto logged = device_->logged_position();
     const auto age = std::chrono::steady_clock::now() - logfile_started_;
     if (history::should_rotate(options_.rotation, logged.offset,
                                static_cast<std::uint64_t>(std::chrono::nanoseconds(age).count())))
@@ -219,9 +213,9 @@ void PrimaryRole::tick()
 
 void PrimaryRole::rotate()
 {
-    if (!data_path_)
+    if (!device_)
         throw std::runtime_error(options_.resource + " is not primary here");
-    if (data_path_->logged_position().offset == 0)
+    if (device_->logged_position().offset == 0)
         return; // the current logfile is empty: nothing to finish
     rotate_now("log-rotate");
     tree_changed_();
@@ -229,8 +223,8 @@ void PrimaryRole::rotate()
 
 void PrimaryRole::rotate_now(const char* why)
 {
-    const std::uint32_t finished = data_path_->logged_position().logfile_number;
-    engine::IoResult r = data_path_->rotate();
+    const std::uint32_t finished = device_->logged_position().logfile_number;
+    engine::IoResult r = device_->rotate();
     if (!r.ok()) {
         std::lock_guard lock(status_mutex_);
         last_error_ = "rotating the log: " + r.message;
@@ -267,15 +261,10 @@ void PrimaryRole::rotate_now(const char* why)
 
 void PrimaryRole::stop()
 {
-    if (frontend_) {
-        frontend_->stop(); // throws EBUSY while in use; then we keep serving
-        frontend_.reset();
-    }
-    if (data_path_) {
-        engine::IoResult r = data_path_->wait_writeback();
-        if (r.ok())
-            publish_position(tree::Durability::proof);
-        release_data_path();
+    if (device_) {
+        device_->stop(); // throws EBUSY while in use; then we keep serving
+        publish_position(tree::Durability::proof);
+        release_device();
     }
     state_.set_actual(options_.resource, "is-primary", "0");
     util::log(util::Priority::notice, options_.resource + ": device removed, everything written back",
@@ -290,7 +279,7 @@ ResourceStatus PrimaryRole::status() const
     std::lock_guard lock(status_mutex_);
     s.last_error = last_error_;
     s.replay_position = published_;
-    if (!data_path_) {
+    if (!device_) {
         s.role = "NotYetPrimary";
         s.disk_state = recovery_note_.empty() ? "Detached" : recovery_note_;
         s.repl_state = "NotYetPrimary";
@@ -300,11 +289,14 @@ ResourceStatus PrimaryRole::status() const
     s.role = "Primary";
     s.disk_state = "UpToDate";
     s.repl_state = "Replicating";
-    s.flags = flags_of({frontend_ ? 'D' : 'd', 'C', 'A', 'S', '-', '-'});
-    if (frontend_)
-        s.device = frontend_->device_path().string();
-    s.frontend = "fuse";
-    s.primary_position = resource::ReplayLink{data_path_->logged_position(), 0}.str();
+    const bool serving = device_->running();
+    s.flags = flags_of({serving ? 'D' : 'd', 'C', 'A', 'S', '-', '-'});
+    if (serving)
+        s.device = device_->device_path().string();
+    s.frontend = std::string(frontend::kind_name(device_->kind()));
+    if (auto problem = device_->problem(); !problem.empty() && s.last_error.empty())
+        s.last_error = problem;
+    s.primary_position = resource::ReplayLink{device_->logged_position(), 0}.str();
     s.fetch_position = s.primary_position;
     return s;
 }

@@ -1,6 +1,6 @@
-// This host as the primary of one resource: crash recovery, then the data
-// path (log writer, dirty index, writeback) behind a frontend that serves
-// /dev/mars/<name>; while running it publishes the writeback position as
+// This host as the primary of one resource: crash recovery, then the
+// device /dev/mars/<name> with its log (PrimaryDevice: mars.ko or the
+// userspace data path behind FUSE); while running it publishes the writeback position as
 // replay-<host>, rotates the log by size and age and writes the
 // versionlink of every logfile it finishes.
 //
@@ -23,9 +23,8 @@
 #include <string>
 
 #include "config/resource_config.hpp"
-#include "engine/primary_data_path.hpp"
-#include "frontend/fuse_frontend.hpp"
 #include "history/rotation_policy.hpp"
+#include "replication/primary_device.hpp"
 #include "replication/resource_status.hpp"
 #include "resource/resource_state.hpp"
 
@@ -43,6 +42,7 @@ struct PrimaryOptions {
     config::ResourceConfig config; // compression, completion, frontend
     history::RotationPolicy rotation;
     std::size_t memory_limit = 256u << 20;
+    std::filesystem::path kmod_control = kmod::kControlPath; // frontend=auto|kmod looks here
 };
 
 class PrimaryRole {
@@ -56,7 +56,8 @@ class PrimaryRole {
     PrimaryRole(const PrimaryRole&) = delete;
     PrimaryRole& operator=(const PrimaryRole&) = delete;
 
-    // Recovery, data path, frontend. Throws with what failed; nothing is
+    // Recovery, then the device: mars.ko or the userspace data path as the
+    // resource's frontend setting says. Throws with what failed; nothing is
     // left running then.
     void start();
     // Main-thread housekeeping: publish the writeback position, rotate.
@@ -68,7 +69,7 @@ class PrimaryRole {
     // position.
     void stop();
 
-    bool running() const { return frontend_ != nullptr; }
+    bool running() const { return device_ != nullptr; }
     ResourceStatus status() const;
     // Thread-safe: the end of the log now (replay-link syntax), "" when
     // not running. A full sync ends at this position (syncpos-<host>).
@@ -80,7 +81,7 @@ class PrimaryRole {
     void publish_position(tree::Durability durability);
     void rotate_now(const char* why);
     std::filesystem::path log_directory() const;
-    void release_data_path();
+    void release_device();
 
     PrimaryOptions options_;
     resource::ResourceState& state_;
@@ -89,8 +90,7 @@ class PrimaryRole {
     std::uint32_t next_logfile_ = 1;
     std::uint64_t next_seq_ = 1;
     std::string recovery_note_;
-    std::unique_ptr<engine::PrimaryDataPath> data_path_;
-    std::unique_ptr<frontend::FuseFrontend> frontend_;
+    std::unique_ptr<PrimaryDevice> device_;
     std::string published_;
     std::chrono::steady_clock::time_point logfile_started_;
     mutable std::mutex status_mutex_;
