@@ -101,7 +101,7 @@ static void test_info_and_commands(void)
 
 	expect(mt_ioctl(ctl, _IOWR(MARS_CTL_IOC_MAGIC, 0x7f, struct mars_ctl_info), &info),
 	       -ENOTTY, "unknown command number");
-	expect(mt_ioctl(ctl, _IOWR(MARS_CTL_IOC_MAGIC, 0x04, struct mars_ctl_info), &info),
+	expect(mt_ioctl(ctl, _IOWR(MARS_CTL_IOC_MAGIC, 0x06, struct mars_ctl_info), &info),
 	       -ENOTTY, "next unused command number");
 	expect(mt_ioctl(ctl, _IOR(MARS_CTL_IOC_MAGIC, 0x01, struct mars_ctl_add_device), &info),
 	       -ENOTTY, "ADD_DEVICE number with the wrong direction");
@@ -116,6 +116,7 @@ static void test_pointers(void)
 {
 	static const unsigned long cmds[] = {
 		MARS_CTL_GET_INFO, MARS_CTL_ADD_DEVICE, MARS_CTL_REMOVE_DEVICE, MARS_CTL_QUERY,
+		MARS_CTL_ROTATE_LOG, MARS_CTL_SET_EMERGENCY,
 	};
 	static void *const bad[] = {
 		NULL, (void *)1, (void *)4095, (void *)0xffffffff81000000UL,
@@ -206,6 +207,15 @@ static void test_version_and_size(void)
 	       "ADD_DEVICE command size smaller than the size field");
 
 	/* a later, longer struct: fine while the unknown bytes are zero */
+	/* callers built against the v1 header: the v2 fields read as zero */
+	a = add_template("v1");
+	a.size = MARS_CTL_ADD_DEVICE_SIZE_V1;
+	add_works(_IOC(IOC_RW, MARS_CTL_IOC_MAGIC, 1, MARS_CTL_ADD_DEVICE_SIZE_V1), &a,
+		  "ADD_DEVICE with the v1 struct size");
+	a.flags = MARS_CTL_ADD_F_LOG;
+	expect(mt_ioctl(ctl, _IOC(IOC_RW, MARS_CTL_IOC_MAGIC, 1, MARS_CTL_ADD_DEVICE_SIZE_V1), &a),
+	       -EINVAL, "ADD_DEVICE v1 struct with the LOG flag (no log fields)");
+
 	memset(big, 0, sizeof(big));
 	a = add_template("longer");
 	a.size = sizeof(a) + 8;
@@ -236,7 +246,7 @@ static void test_fields(void)
 		0, 1, 511, 513, 1000, MIB - 1, MIB + 512, 2 * MIB, 1ULL << 62,
 		MARS_CTL_MAX_DEVICE_BYTES + 512, UINT64_MAX, UINT64_MAX - 511,
 	};
-	static const uint32_t bad_flags[] = { 1U << 1, 1U << 7, 1U << 31, 0xffffffffU };
+	static const uint32_t bad_flags[] = { 1U << 2, 1U << 7, 1U << 31, 0xffffffffU };
 	struct mars_ctl_add_device a;
 	char what[128];
 	unsigned int i;
@@ -392,6 +402,236 @@ static void test_devices(void)
 	expect(mt_ioctl(ctl, MARS_CTL_QUERY, &q), -EINVAL, "QUERY flags != 0");
 }
 
+/* ADD_DEVICE with a valid log on `log_fd`, to be varied by the caller. */
+static struct mars_ctl_add_device log_template(const char *name, int log_fd)
+{
+	struct mars_ctl_add_device a = add_template(name);
+
+	a.flags = MARS_CTL_ADD_F_LOG;
+	a.log_fd = log_fd;
+	a.log_next_seq = 1;
+	return a;
+}
+
+/* The v2 fields of ADD_DEVICE (MARS_CTL_ADD_F_LOG). */
+static void test_log_fields(const char *logfile)
+{
+	static const uint64_t bad_limits[] = {
+		1, MARS_CTL_DIRTY_LIMIT_MIN - 1, MARS_CTL_DIRTY_LIMIT_MAX + 1, UINT64_MAX,
+	};
+	static const uint64_t good_limits[] = {
+		0, MARS_CTL_DIRTY_LIMIT_MIN, MARS_CTL_DIRTY_LIMIT_MAX,
+	};
+	struct {
+		int fd;
+		long want;
+		const char *what;
+	} c[12];
+	struct mars_ctl_add_device a;
+	int log_fd, pipefd[2], closed, n = 0, i;
+
+	char what[128];
+
+	/* a logfile of 4 KiB: offsets up to its size are fine */
+	log_fd = open(logfile, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (log_fd < 0 || ftruncate(log_fd, 4096))
+		mt_die("logfile %s: %s", logfile, strerror(errno));
+	a = log_template("log", log_fd);
+	add_works(MARS_CTL_ADD_DEVICE, &a, "ADD_DEVICE with a log");
+	a.log_offset = 4096;
+	a.log_next_seq = UINT64_MAX / 2;
+	a.log_min_stamp_ns = UINT64_MAX / 2;
+	add_works(MARS_CTL_ADD_DEVICE, &a, "ADD_DEVICE with a log from its end, large seq and stamp");
+
+	/* a number that was a good fd a moment ago, before others reuse it */
+	closed = open(logfile, O_RDWR);
+	close(closed);
+	a = log_template("log", closed);
+	add_fails(&a, -EBADF, "log fd just closed");
+
+	if (pipe(pipefd))
+		mt_die("pipe: %s", strerror(errno));
+	c[n++] = (typeof(c[0])){ -1, -EBADF, "log fd -1" };
+	c[n++] = (typeof(c[0])){ pipefd[1], -EINVAL, "log fd: pipe" };
+	c[n++] = (typeof(c[0])){ open("/", O_RDONLY | O_DIRECTORY), -EINVAL, "log fd: directory" };
+	c[n++] = (typeof(c[0])){ open("/dev/null", O_RDWR), -EINVAL, "log fd: /dev/null" };
+	c[n++] = (typeof(c[0])){ socket(AF_UNIX, SOCK_STREAM, 0), -EINVAL, "log fd: socket" };
+	c[n++] = (typeof(c[0])){ open(logfile, O_RDONLY), -EBADF, "log fd: read-only" };
+	c[n++] = (typeof(c[0])){ open(logfile, O_PATH), -EBADF, "log fd: O_PATH" };
+	c[n++] = (typeof(c[0])){ ctl, -EINVAL, "log fd: the control device" };
+	for (i = 0; i < n; i++) {
+		a = log_template("log", c[i].fd);
+		add_fails(&a, c[i].want, c[i].what);
+	}
+	for (i = 1; i < n; i++)
+		if (c[i].fd != ctl && c[i].fd >= 0)
+			close(c[i].fd);
+	close(pipefd[0]);
+
+	a = log_template("log", log_fd);
+	a.log_offset = 12;
+	add_fails(&a, -EINVAL, "ADD_DEVICE log_offset not a multiple of 8");
+	a.log_offset = 8192;
+	add_fails(&a, -EINVAL, "ADD_DEVICE log_offset beyond the logfile");
+	a.log_offset = UINT64_MAX - 7;
+	add_fails(&a, -EINVAL, "ADD_DEVICE log_offset near 2^64");
+	a = log_template("log", log_fd);
+	a.log_next_seq = 0;
+	add_fails(&a, -EINVAL, "ADD_DEVICE log_next_seq 0");
+	a = log_template("log", log_fd);
+	a.log_flags = 1;
+	add_fails(&a, -EINVAL, "ADD_DEVICE log_flags 1");
+	a.log_flags = 0x80000000U;
+	add_fails(&a, -EINVAL, "ADD_DEVICE log_flags 0x80000000");
+	for (i = 0; i < (int)(sizeof(bad_limits) / sizeof(bad_limits[0])); i++) {
+		a = log_template("log", log_fd);
+		a.dirty_limit_bytes = bad_limits[i];
+		snprintf(what, sizeof(what), "ADD_DEVICE dirty_limit_bytes %llu",
+			 (unsigned long long)bad_limits[i]);
+		add_fails(&a, -EINVAL, what);
+	}
+	for (i = 0; i < (int)(sizeof(good_limits) / sizeof(good_limits[0])); i++) {
+		a = log_template("log", log_fd);
+		a.dirty_limit_bytes = good_limits[i];
+		snprintf(what, sizeof(what), "ADD_DEVICE dirty_limit_bytes %llu",
+			 (unsigned long long)good_limits[i]);
+		add_works(MARS_CTL_ADD_DEVICE, &a, what);
+	}
+
+	/* without the flag, every log field must be zero */
+	a = log_template("nolog", log_fd);
+	a.flags = 0;
+	add_fails(&a, -EINVAL, "ADD_DEVICE log_fd and log_next_seq without the LOG flag");
+	a = add_template("nolog");
+	a.log_offset = 8;
+	add_fails(&a, -EINVAL, "ADD_DEVICE log_offset without the LOG flag");
+	a = add_template("nolog");
+	a.log_next_seq = 1;
+	add_fails(&a, -EINVAL, "ADD_DEVICE log_next_seq without the LOG flag");
+	a = add_template("nolog");
+	a.log_min_stamp_ns = 1;
+	add_fails(&a, -EINVAL, "ADD_DEVICE log_min_stamp_ns without the LOG flag");
+	a = add_template("nolog");
+	a.log_flags = 1;
+	add_fails(&a, -EINVAL, "ADD_DEVICE log_flags without the LOG flag");
+	close(log_fd);
+}
+
+/* ROTATE_LOG or SET_EMERGENCY that must fail with `want`. */
+static void ioctl_fails(unsigned long cmd, void *arg, long want, const char *what)
+{
+	expect(mt_ioctl(ctl, cmd, arg), want, what);
+}
+
+static struct mars_ctl_rotate_log rotate_template(uint32_t index, int log_fd)
+{
+	struct mars_ctl_rotate_log r = {
+		.version = MARS_CTL_VERSION, .size = sizeof(r), .index = index, .log_fd = log_fd,
+	};
+
+	return r;
+}
+
+/* ROTATE_LOG and SET_EMERGENCY: arguments, and devices they do not apply to. */
+static void test_rotate_emergency(const char *logfile)
+{
+	struct mars_ctl_set_emergency e;
+	struct mars_ctl_rotate_log r;
+	struct mars_ctl_add_device a;
+	char next[200], full[200];
+	int log_fd, next_fd, full_fd, ro_fd, pipefd[2], dir_fd;
+	long logged, plain;
+
+	log_fd = open(logfile, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	snprintf(next, sizeof(next), "%s.next", logfile);
+	next_fd = open(next, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	snprintf(full, sizeof(full), "%s.full", logfile);
+	full_fd = open(full, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ro_fd = open(next, O_RDONLY | O_CLOEXEC);
+	dir_fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (log_fd < 0 || next_fd < 0 || full_fd < 0 || ro_fd < 0 || dir_fd < 0 || pipe(pipefd) ||
+	    ftruncate(full_fd, 4096))
+		mt_die("logfiles %s*: %s", logfile, strerror(errno));
+	a = log_template("logged", log_fd);
+	logged = mt_ioctl(ctl, MARS_CTL_ADD_DEVICE, &a);
+	a = add_template("plain");
+	plain = mt_ioctl(ctl, MARS_CTL_ADD_DEVICE, &a);
+	if (!mt_check(logged >= 0 && plain >= 0, "ADD_DEVICE for ROTATE/EMERGENCY: %ld %ld", logged,
+		      plain))
+		return;
+
+	r = rotate_template((uint32_t)logged, next_fd);
+	r.version = 2;
+	ioctl_fails(MARS_CTL_ROTATE_LOG, &r, -EINVAL, "ROTATE_LOG version 2");
+	r = rotate_template((uint32_t)logged, next_fd);
+	r.size = MARS_CTL_ROTATE_LOG_SIZE_V1 - 8;
+	ioctl_fails(_IOC(IOC_RW, MARS_CTL_IOC_MAGIC, 4, MARS_CTL_ROTATE_LOG_SIZE_V1 - 8), &r,
+		    -EINVAL, "ROTATE_LOG struct size below v1");
+	r = rotate_template((uint32_t)logged, next_fd);
+	r.size = sizeof(r) + 8;
+	ioctl_fails(MARS_CTL_ROTATE_LOG, &r, -EINVAL, "ROTATE_LOG size field disagrees");
+	r = rotate_template((uint32_t)logged, next_fd);
+	r.flags = 1;
+	ioctl_fails(MARS_CTL_ROTATE_LOG, &r, -EINVAL, "ROTATE_LOG flags 1");
+	r = rotate_template(MARS_CTL_MAX_DEVICES - 1, next_fd);
+	ioctl_fails(MARS_CTL_ROTATE_LOG, &r, -ENOENT, "ROTATE_LOG of a missing device");
+	r = rotate_template(0xffffffffU, next_fd);
+	ioctl_fails(MARS_CTL_ROTATE_LOG, &r, -ENOENT, "ROTATE_LOG of index 0xffffffff");
+	r = rotate_template((uint32_t)plain, next_fd);
+	ioctl_fails(MARS_CTL_ROTATE_LOG, &r, -EINVAL, "ROTATE_LOG of a device without log");
+	r = rotate_template((uint32_t)logged, -1);
+	ioctl_fails(MARS_CTL_ROTATE_LOG, &r, -EBADF, "ROTATE_LOG log fd -1");
+	r = rotate_template((uint32_t)logged, ro_fd);
+	ioctl_fails(MARS_CTL_ROTATE_LOG, &r, -EBADF, "ROTATE_LOG read-only log fd");
+	r = rotate_template((uint32_t)logged, pipefd[1]);
+	ioctl_fails(MARS_CTL_ROTATE_LOG, &r, -EINVAL, "ROTATE_LOG to a pipe");
+	r = rotate_template((uint32_t)logged, dir_fd);
+	ioctl_fails(MARS_CTL_ROTATE_LOG, &r, -EINVAL, "ROTATE_LOG to a directory");
+	r = rotate_template((uint32_t)logged, full_fd);
+	ioctl_fails(MARS_CTL_ROTATE_LOG, &r, -EINVAL, "ROTATE_LOG to a non-empty file");
+	/* output fields are ignored on input */
+	r = rotate_template((uint32_t)logged, next_fd);
+	r.generation = 77;
+	r.old_end_offset = 5;
+	r.marker_seq = 9;
+	expect(mt_ioctl(ctl, MARS_CTL_ROTATE_LOG, &r), 0, "ROTATE_LOG to an empty file");
+	mt_check(r.generation == 2 && r.marker_seq == 1,
+		 "ROTATE_LOG of a fresh log: generation %u (want 2), marker seq %llu (want 1)",
+		 r.generation, (unsigned long long)r.marker_seq);
+
+	e = (struct mars_ctl_set_emergency){ .version = 0, .size = sizeof(e), .index = (uint32_t)logged };
+	ioctl_fails(MARS_CTL_SET_EMERGENCY, &e, -EINVAL, "SET_EMERGENCY version 0");
+	e.version = MARS_CTL_VERSION;
+	e.flags = 1;
+	ioctl_fails(MARS_CTL_SET_EMERGENCY, &e, -EINVAL, "SET_EMERGENCY flags 1");
+	e.flags = 0;
+	e.size = 16;
+	ioctl_fails(_IOC(IOC_RW, MARS_CTL_IOC_MAGIC, 5, 16), &e, -EINVAL,
+		    "SET_EMERGENCY struct size below v1");
+	e.size = sizeof(e);
+	e.index = MARS_CTL_MAX_DEVICES;
+	ioctl_fails(MARS_CTL_SET_EMERGENCY, &e, -ENOENT, "SET_EMERGENCY of index MAX_DEVICES");
+	e.index = (uint32_t)plain;
+	ioctl_fails(MARS_CTL_SET_EMERGENCY, &e, -EINVAL, "SET_EMERGENCY of a device without log");
+	e.index = (uint32_t)logged;
+	e.marker_seq = 1234;
+	expect(mt_ioctl(ctl, MARS_CTL_SET_EMERGENCY, &e), 0, "SET_EMERGENCY");
+	/* after the rotate marker (seq 1) and maybe its padding */
+	mt_check(e.marker_seq == 2 || e.marker_seq == 3,
+		 "SET_EMERGENCY after a rotation: marker seq %llu, want 2 or 3",
+		 (unsigned long long)e.marker_seq);
+
+	expect(mt_remove(ctl, (uint32_t)logged), 0, "REMOVE logged device");
+	expect(mt_remove(ctl, (uint32_t)plain), 0, "REMOVE plain device");
+	close(log_fd);
+	close(next_fd);
+	close(full_fd);
+	close(ro_fd);
+	close(dir_fd);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
 /* Without CAP_SYS_ADMIN every command fails with EPERM, even on an open fd. */
 static void test_permission(void)
 {
@@ -420,31 +660,56 @@ static void test_permission(void)
 		 status);
 }
 
+/* The v2 fields of a plausible ADD_DEVICE: none, or a log that may work. */
+static void fuzz_log_fields(struct mars_ctl_add_device *a, uint64_t l, int log_fd)
+{
+	a->log_fd = 0;
+	a->log_flags = 0;
+	a->log_offset = 0;
+	a->log_next_seq = 0;
+	a->log_min_stamp_ns = 0;
+	a->dirty_limit_bytes = 0;
+	if (l % 4)
+		return;
+	a->flags |= MARS_CTL_ADD_F_LOG;
+	a->log_fd = (l >> 8) % 2 ? log_fd : (int)((l >> 9) % 12);
+	a->log_offset = ((l >> 16) % 4) * 8;
+	a->log_next_seq = (l >> 24) % 3;
+	a->log_min_stamp_ns = l >> 32;
+	if ((l >> 40) % 2)
+		a->dirty_limit_bytes = MARS_CTL_DIRTY_LIMIT_MIN << ((l >> 41) % 4);
+}
+
 /*
  * Random commands and random struct contents. Anything may fail, but only
  * with one of the documented errnos; devices that happen to be created are
  * removed again.
  */
-static void test_fuzz(uint64_t rounds)
+static void test_fuzz(uint64_t rounds, const char *logfile)
 {
 	static const uint32_t sizes[] = {
-		MARS_CTL_INFO_SIZE_V1, MARS_CTL_ADD_DEVICE_SIZE_V1,
-		MARS_CTL_REMOVE_DEVICE_SIZE_V1, MARS_CTL_QUERY_SIZE_V1,
+		MARS_CTL_INFO_SIZE_V1, MARS_CTL_ADD_DEVICE_SIZE_V2,
+		MARS_CTL_REMOVE_DEVICE_SIZE_V1, MARS_CTL_QUERY_SIZE_V2,
+		MARS_CTL_ROTATE_LOG_SIZE_V1, MARS_CTL_SET_EMERGENCY_SIZE_V1,
+		MARS_CTL_ADD_DEVICE_SIZE_V1, MARS_CTL_QUERY_SIZE_V1,
 	};
 	uint64_t st = 0x66757a7aULL, i, created = 0, ok = 0;
 	uint8_t *buf = malloc(8192);
 	unsigned long cmd;
+	/* a logfile that ADD_DEVICE may accept */
+	int log_fd = open(logfile, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
-	if (!buf)
-		mt_die("out of memory");
+	if (!buf || log_fd < 0 || ftruncate(log_fd, 4096))
+		mt_die("fuzz setup: %s", strerror(errno));
 	for (i = 0; i < rounds; i++) {
 		uint64_t r = mt_rand(&st);
-		unsigned int nr = r % 6, dir = (r >> 8) % 4, size;
+		/* the six commands and two unused numbers */
+		unsigned int nr = r % 8, dir = (r >> 8) % 4, size;
 		void *arg = buf;
 		long ret;
 		size_t j;
 
-		size = (r >> 16) % 2 ? sizes[nr % 4] : (unsigned int)((r >> 20) % 600);
+		size = (r >> 16) % 2 ? sizes[nr] : (unsigned int)((r >> 20) % 600);
 		if ((r >> 32) % 4 == 0) {
 			/* neighbouring types: nothing of ours */
 			unsigned int type = 0xe0 + (unsigned int)((r >> 40) % 16);
@@ -468,7 +733,7 @@ static void test_fuzz(uint64_t rounds)
 			a->version = MARS_CTL_VERSION;
 			a->size = size;
 			if ((r >> 37) % 2 && nr == 1) {
-				a->backing_fd = (int)((r >> 38) % 12);
+				a->backing_fd = (r >> 38) % 2 ? scratch_fd : (int)((r >> 39) % 12);
 				a->flags &= (r >> 50) % 2;
 				a->device_bytes = ((r >> 51) % 2048 + 1) * 512;
 				memset(a->name, 0, sizeof(a->name));
@@ -477,6 +742,7 @@ static void test_fuzz(uint64_t rounds)
 				if ((r >> 60) % 2)
 					memset(buf + sizeof(*a), 0, 8192 - sizeof(*a));
 				a->reserved = 0;
+				fuzz_log_fields(a, mt_rand(&st), log_fd);
 			}
 		}
 		switch ((r >> 56) % 16) {
@@ -508,12 +774,14 @@ static void test_fuzz(uint64_t rounds)
 	}
 	mt_note("fuzz: %llu random calls, %llu succeeded, %llu devices created and removed",
 		(unsigned long long)i, (unsigned long long)ok, (unsigned long long)created);
+	close(log_fd);
 	free(buf);
 }
 
 void mt_hostile(const char *scratch, uint64_t fuzz_rounds)
 {
 	struct mars_ctl_info info = { .version = MARS_CTL_VERSION, .size = sizeof(info) };
+	char logfile[160];
 
 	ctl = mt_ctl_open();
 	scratch_fd = open(scratch, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -526,8 +794,11 @@ void mt_hostile(const char *scratch, uint64_t fuzz_rounds)
 	test_fields();
 	test_fds(scratch);
 	test_devices();
+	snprintf(logfile, sizeof(logfile), "%s.log", scratch);
+	test_log_fields(logfile);
+	test_rotate_emergency(logfile);
 	test_permission();
-	test_fuzz(fuzz_rounds);
+	test_fuzz(fuzz_rounds, logfile);
 
 	expect(mt_ioctl(ctl, MARS_CTL_GET_INFO, &info), 0, "GET_INFO at the end");
 	mt_check(info.nr_devices == 0, "%u devices left after the hostile tests", info.nr_devices);

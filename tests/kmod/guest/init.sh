@@ -7,6 +7,11 @@
 # Kernel command line variables (become environment variables here):
 #   marsops=N   requests per io_uring workload (default 2000)
 #   marsfuzz=N  random ioctls of the hostile test (default 2000)
+#   marscase=   "crash": only the crash test (log on the raw disk /dev/vda,
+#               writers until the host kills qemu); else the whole test, which
+#               leaves logfiles and images for the host as a tar on /dev/vda
+# /hostlog (in the initramfs, from kmod_log_check write-log) is a logfile the
+# userspace writer began, for the "mixed" case.
 /bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
 mount -t proc proc /proc
@@ -18,6 +23,8 @@ RESULT=PASS
 OPS=${marsops:-2000}
 FUZZ=${marsfuzz:-2000}
 SIZE=$((32 << 20))
+LSIZE=$((8 << 20))	# logged devices: every byte also goes through the log
+OUT=/tmp/out		# what the host verifier gets
 MARS=/lib/modules/extra/mars.ko
 
 say() { echo "KMODTEST: $*"; }
@@ -38,6 +45,7 @@ while read -r m args; do
 	insmod "/lib/modules/intree/$m" $args || fail "insmod $m $args"
 done < /lib/modules/intree/order
 [ -b /dev/ram0 ] || fail "no /dev/ram0 (brd)"
+[ -b /dev/vda ] || fail "no /dev/vda (virtio_blk: the host's scratch disk)"
 # from here on, every kernel message belongs to the test
 dmesg -c > /tmp/boot.dmesg
 
@@ -45,6 +53,13 @@ step "load mars.ko"
 insmod $MARS || { fail "insmod mars.ko"; finish; }
 [ -c /dev/mars-control ] || fail "/dev/mars-control missing"
 grep -qw mars /proc/devices || fail "no block major for mars in /proc/devices"
+
+if [ "${marscase:-}" = crash ]; then
+	step "crash: 8 writers, log on /dev/vda, until the host kills qemu"
+	marstest crash /dev/ram0 $((4 << 20)) /dev/vda 8 240
+	fail "the crash writers ended"
+	finish
+fi
 
 step "IO errors: backing file shrinks under the device"
 run marstest ioerror /tmp/shrink.img
@@ -70,6 +85,19 @@ step "device on a regular file (tmpfs)"
 truncate -s $SIZE /tmp/backing.img
 run marstest device /tmp/backing.img $SIZE r-file 0 -1 "$OPS"
 
+mkdir -p $OUT
+step "logged device (log on tmpfs): workloads, poll, writeback, positions"
+run marstest logged full /dev/ram0 $LSIZE logged $OUT $((OPS / 2))
+
+step "logged device: ROTATE_LOG under load"
+run marstest logged rotate /dev/ram0 $LSIZE rotate $OUT $((OPS / 4))
+
+step "logged device: SET_EMERGENCY under load"
+run marstest logged emergency /dev/ram0 $LSIZE emergency $OUT $((OPS / 4))
+
+step "logged device continuing a logfile of the userspace writer"
+run marstest mixed /dev/ram0 mixed $OUT /hostlog $((OPS / 8))
+
 step "add/remove churn"
 run marstest churn /tmp/backing.img $SIZE 50
 
@@ -94,10 +122,16 @@ grep -qw mars /proc/devices && fail "mars block major still registered after rmm
 step "reload and use again"
 if insmod $MARS; then
 	run marstest device /dev/ram0 $SIZE r-reload 0 1 $((OPS / 4))
+	run marstest logged quick /dev/ram0 $LSIZE reload $OUT $((OPS / 8))
 	rmmod mars || fail "final rmmod mars"
 else
 	fail "insmod mars.ko after rmmod"
 fi
+
+step "logfiles and images to the host (tar on /dev/vda)"
+say "out: $(find $OUT -type f | wc -l) files, $(du -sk $OUT | cut -f1) KiB"
+tar -cf /dev/vda -C /tmp out || fail "tar to /dev/vda"
+sync
 
 step "kernel log"
 dmesg > /tmp/test.dmesg

@@ -16,6 +16,14 @@
  *       with EIO and are counted, the rest of the device keeps working
  *   marstest churn BACKING BYTES ROUNDS
  *       add/remove ROUNDS times; fails when slab memory keeps growing
+ *   marstest logged MODE BACKING BYTES NAME OUTDIR OPS
+ *       a device with a transaction log on tmpfs (logged.c): MODE full,
+ *       rotate, emergency or quick; leaves logfiles, image and a manifest
+ *       line in OUTDIR for the host verifier
+ *   marstest mixed BACKING NAME OUTDIR HOSTDIR OPS
+ *       the kernel continues a logfile the userspace writer began (logged.c)
+ *   marstest crash BACKING BYTES LOGDEV THREADS SECONDS
+ *       writers print "ACK <block> <version>" until the host kills qemu (crash.c)
  *   marstest add BACKING BYTES NAME     prints the new index
  *   marstest remove INDEX [ERRNO]       expects success or that errno
  */
@@ -128,19 +136,26 @@ long mt_ioctl(int fd, unsigned long cmd, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
+void mt_add_init(struct mars_ctl_add_device *a, int backing_fd, uint64_t bytes, const char *name,
+		 uint32_t flags)
+{
+	memset(a, 0, sizeof(*a));
+	a->version = MARS_CTL_VERSION;
+	a->size = sizeof(*a);
+	a->backing_fd = backing_fd;
+	a->flags = flags;
+	a->device_bytes = bytes;
+	/* names longer than the field are cut off: the module must refuse them */
+	memcpy(a->name, name, strlen(name) < sizeof(a->name) ? strlen(name) : sizeof(a->name));
+}
+
 long mt_add(int ctl, int backing_fd, uint64_t bytes, const char *name, uint32_t flags,
 	    struct mars_ctl_add_device *out)
 {
 	struct mars_ctl_add_device a;
 	long ret;
 
-	memset(&a, 0, sizeof(a));
-	a.version = MARS_CTL_VERSION;
-	a.size = sizeof(a);
-	a.backing_fd = backing_fd;
-	a.flags = flags;
-	a.device_bytes = bytes;
-	memcpy(a.name, name, strnlen(name, sizeof(a.name)));
+	mt_add_init(&a, backing_fd, bytes, name, flags);
 	ret = mt_ioctl(ctl, MARS_CTL_ADD_DEVICE, &a);
 	if (out)
 		*out = a;
@@ -165,7 +180,7 @@ long mt_query(int ctl, uint32_t index, struct mars_ctl_query *out)
 	return mt_ioctl(ctl, MARS_CTL_QUERY, out);
 }
 
-static uint64_t parse_u64(const char *s)
+uint64_t mt_parse_u64(const char *s)
 {
 	char *end;
 	unsigned long long v;
@@ -177,7 +192,7 @@ static uint64_t parse_u64(const char *s)
 	return v;
 }
 
-static bool read_sysfs(const char *path, char *buf, size_t len)
+bool mt_read_sysfs(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY);
 	ssize_t n;
@@ -192,13 +207,61 @@ static bool read_sysfs(const char *path, char *buf, size_t len)
 	return true;
 }
 
-static void *alloc_aligned(size_t len)
+void *mt_alloc_aligned(size_t len)
 {
 	void *p;
 
 	if (posix_memalign(&p, 4096, len))
 		mt_die("out of memory (%zu bytes)", len);
 	return p;
+}
+
+void mt_shadow_start(struct mt_shadow *s, int ctl, uint32_t index, uint64_t bytes,
+		     unsigned int lbs, bool zero)
+{
+	size_t chunk = 1 << 20;
+	uint8_t *z = mt_alloc_aligned(chunk);
+	char path[64];
+	uint64_t off;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(path, sizeof(path), "/dev/mars%u", index);
+	s->fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	if (s->fd < 0)
+		mt_die("open %s: %s", path, strerror(errno));
+	s->ctl = ctl;
+	s->index = index;
+	s->bytes = bytes;
+	s->lbs = lbs;
+	s->seed = 0x6d617273ULL ^ index ^ bytes;
+	s->data = calloc(1, bytes);
+	s->busy = calloc(1, bytes / lbs);
+	if (!s->data || !s->busy)
+		mt_die("out of memory");
+
+	memset(z, 0, chunk);
+	for (off = 0; off < bytes; off += chunk) {
+		size_t n = bytes - off < chunk ? bytes - off : chunk;
+		/* direct IO: reads go through the aligned buffer */
+		ssize_t done = zero ? pwrite(s->fd, z, n, (off_t)off) : pread(s->fd, z, n, (off_t)off);
+
+		if (done != (ssize_t)n)
+			mt_die("%s %s at %llu: %s", zero ? "zeroing" : "reading", path,
+			       (unsigned long long)off, strerror(errno));
+		if (!zero)
+			memcpy(s->data + off, z, n);
+	}
+	free(z);
+}
+
+void mt_shadow_end(struct mt_shadow *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->data);
+	free(s->busy);
+	s->fd = -1;
+	s->data = s->busy = NULL;
 }
 
 /* The whole life of one device; see the comment at the top. */
@@ -233,45 +296,15 @@ static void cmd_device(const char *backing, uint64_t bytes, const char *name,
 	mt_check(a.dev_flags & MARS_CTL_DEV_F_DISCARD, "mars%ld: discard expected", idx);
 
 	snprintf(path, sizeof(path), "/sys/block/mars%ld/mars/name", idx);
-	mt_check(read_sysfs(path, buf, sizeof(buf)) && !strncmp(buf, name, strlen(name)) &&
+	mt_check(mt_read_sysfs(path, buf, sizeof(buf)) && !strncmp(buf, name, strlen(name)) &&
 		 buf[strlen(name)] == '\n', "%s reads '%s', want '%s'", path, buf, name);
 	snprintf(path, sizeof(path), "/sys/block/mars%ld/size", idx);
-	mt_check(read_sysfs(path, buf, sizeof(buf)) && parse_u64(strtok(buf, "\n")) == bytes / 512,
+	mt_check(mt_read_sysfs(path, buf, sizeof(buf)) && mt_parse_u64(strtok(buf, "\n")) == bytes / 512,
 		 "%s: %s sectors, want %llu", path, buf, (unsigned long long)bytes / 512);
 
+	mt_shadow_start(&s, ctl, (uint32_t)idx, bytes, a.logical_block_size, true);
+	fd = s.fd;
 	snprintf(path, sizeof(path), "/dev/mars%ld", idx);
-	fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
-	if (fd < 0)
-		mt_die("open %s: %s", path, strerror(errno));
-
-	memset(&s, 0, sizeof(s));
-	s.fd = fd;
-	s.ctl = ctl;
-	s.index = (uint32_t)idx;
-	s.bytes = bytes;
-	s.lbs = a.logical_block_size;
-	s.seed = 0x6d617273ULL ^ (uint64_t)idx ^ bytes;
-	s.data = calloc(1, bytes);
-	s.busy = calloc(1, bytes / s.lbs);
-	if (!s.data || !s.busy)
-		mt_die("out of memory");
-
-	/* the device starts as a copy of the backing file: zero it first */
-	{
-		size_t chunk = 1 << 20;
-		uint8_t *z = alloc_aligned(chunk);
-		uint64_t off;
-
-		memset(z, 0, chunk);
-		for (off = 0; off < bytes; off += chunk) {
-			size_t n = bytes - off < chunk ? bytes - off : chunk;
-
-			if (pwrite(fd, z, n, (off_t)off) != (ssize_t)n)
-				mt_die("zeroing %s at %llu: %s", path,
-				       (unsigned long long)off, strerror(errno));
-		}
-		free(z);
-	}
 
 	mt_workload_uring(&s, ops, 64);
 	mt_workload_threads(&s, 4, ops / 8);
@@ -314,9 +347,9 @@ static void cmd_device(const char *backing, uint64_t bytes, const char *name,
 	close(bfd);
 
 	snprintf(path, sizeof(path), "/sys/block/mars%u/mars/in_flight", s.index);
-	mt_check(read_sysfs(path, buf, sizeof(buf)) && !strcmp(buf, "0\n"), "%s: %s", path, buf);
+	mt_check(mt_read_sysfs(path, buf, sizeof(buf)) && !strcmp(buf, "0\n"), "%s: %s", path, buf);
 	snprintf(path, sizeof(path), "/sys/block/mars%u/mars/errors", s.index);
-	mt_check(read_sysfs(path, buf, sizeof(buf)) && !strcmp(buf, "0\n"), "%s: %s", path, buf);
+	mt_check(mt_read_sysfs(path, buf, sizeof(buf)) && !strcmp(buf, "0\n"), "%s: %s", path, buf);
 
 	ret = mt_remove(ctl, s.index);
 	mt_check(ret == 0, "REMOVE of idle mars%u: %s", s.index, strerror((int)-ret));
@@ -335,7 +368,7 @@ static void cmd_ioerror(const char *scratch)
 	const uint64_t mib = 1 << 20;
 	struct mars_ctl_query q;
 	char path[64], buf[64];
-	uint8_t *io = alloc_aligned(4096);
+	uint8_t *io = mt_alloc_aligned(4096);
 	int ctl = mt_ctl_open(), bfd, fd;
 	long idx;
 	ssize_t n;
@@ -365,7 +398,7 @@ static void cmd_ioerror(const char *scratch)
 		 "QUERY after the failed read: errors %llu in_flight %u",
 		 (unsigned long long)q.errors, q.in_flight);
 	snprintf(path, sizeof(path), "/sys/block/mars%ld/mars/errors", idx);
-	mt_check(read_sysfs(path, buf, sizeof(buf)) && atoi(buf) >= 1, "%s: %s", path, buf);
+	mt_check(mt_read_sysfs(path, buf, sizeof(buf)) && atoi(buf) >= 1, "%s: %s", path, buf);
 	mt_check(mt_remove(ctl, (uint32_t)idx) == 0, "REMOVE r-ioerror");
 	mt_note("ioerror: %llu failed requests counted", (unsigned long long)q.errors);
 	free(io);
@@ -442,36 +475,43 @@ int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 3 && !strcmp(argv[1], "hostile")) {
-		mt_hostile(argv[2], argc >= 4 ? parse_u64(argv[3]) : 2000);
+		mt_hostile(argv[2], argc >= 4 ? mt_parse_u64(argv[3]) : 2000);
 	} else if (argc == 8 && !strcmp(argv[1], "device")) {
-		cmd_device(argv[2], parse_u64(argv[3]), argv[4], (uint32_t)parse_u64(argv[5]),
-			   atoi(argv[6]), (unsigned int)parse_u64(argv[7]));
+		cmd_device(argv[2], mt_parse_u64(argv[3]), argv[4], (uint32_t)mt_parse_u64(argv[5]),
+			   atoi(argv[6]), (unsigned int)mt_parse_u64(argv[7]));
 	} else if (argc == 3 && !strcmp(argv[1], "ioerror")) {
 		cmd_ioerror(argv[2]);
 	} else if (argc == 5 && !strcmp(argv[1], "churn")) {
-		cmd_churn(argv[2], parse_u64(argv[3]), (unsigned int)parse_u64(argv[4]));
+		cmd_churn(argv[2], mt_parse_u64(argv[3]), (unsigned int)mt_parse_u64(argv[4]));
+	} else if (argc == 8 && !strcmp(argv[1], "logged")) {
+		mt_logged(argv[2], argv[3], mt_parse_u64(argv[4]), argv[5], argv[6],
+			  (unsigned int)mt_parse_u64(argv[7]));
+	} else if (argc == 7 && !strcmp(argv[1], "mixed")) {
+		mt_logged_mixed(argv[2], argv[3], argv[4], argv[5], (unsigned int)mt_parse_u64(argv[6]));
+	} else if (argc == 7 && !strcmp(argv[1], "crash")) {
+		mt_crash(argv[2], mt_parse_u64(argv[3]), argv[4], (unsigned int)mt_parse_u64(argv[5]),
+			 (unsigned int)mt_parse_u64(argv[6]));
 	} else if (argc == 5 && !strcmp(argv[1], "add")) {
 		int ctl = mt_ctl_open(), bfd = open(argv[2], O_RDWR | O_CLOEXEC);
 		long ret;
 
 		if (bfd < 0)
 			mt_die("open %s: %s", argv[2], strerror(errno));
-		ret = mt_add(ctl, bfd, parse_u64(argv[3]), argv[4], 0, NULL);
+		ret = mt_add(ctl, bfd, mt_parse_u64(argv[3]), argv[4], 0, NULL);
 		if (!mt_check(ret >= 0, "ADD_DEVICE %s: %s", argv[4], strerror((int)-ret)))
 			return 1;
 		printf("%ld\n", ret);
 	} else if ((argc == 3 || argc == 4) && !strcmp(argv[1], "remove")) {
 		int ctl = mt_ctl_open();
-		long want = argc == 4 ? -(long)parse_u64(argv[3]) : 0;
-		long ret = mt_remove(ctl, (uint32_t)parse_u64(argv[2]));
+		long want = argc == 4 ? -(long)mt_parse_u64(argv[3]) : 0;
+		long ret = mt_remove(ctl, (uint32_t)mt_parse_u64(argv[2]));
 
 		mt_check(ret == want, "REMOVE mars%s: %ld, want %ld", argv[2], ret, want);
 	} else {
 		fprintf(stderr, "usage: see the comment at the top of marstest.c\n");
 		return 2;
 	}
-	if (!strcmp(argv[1], "hostile") || !strcmp(argv[1], "device") ||
-	    !strcmp(argv[1], "churn") || !strcmp(argv[1], "ioerror"))
+	if (strcmp(argv[1], "add") && strcmp(argv[1], "remove"))
 		mt_note("%s: %u checks, %u failed", argv[1], mt_checks, mt_failures);
 	return mt_failures ? 1 : 0;
 }

@@ -20,15 +20,6 @@
 
 #define MT_MAX_IO (128 * 1024)
 
-static void *mt_alloc_aligned(size_t len)
-{
-	void *p;
-
-	if (posix_memalign(&p, 4096, len))
-		mt_die("out of memory (%zu bytes)", len);
-	return p;
-}
-
 /* Compares `len` bytes read at `off` with the shadow; reports the first difference. */
 static bool mt_same(const struct mt_shadow *s, const uint8_t *buf, uint64_t off, size_t len,
 		    const char *what)
