@@ -91,6 +91,12 @@ struct mars_extent {
 	struct mars_pbuf data;		/* empty for zeroes */
 };
 
+/* Memory an extent holds: its data (zeroes extents hold none). */
+static inline u64 mars_extent_charge(const struct mars_extent *ext)
+{
+	return ext->zeroes ? 0 : ext->bytes;
+}
+
 /* What the logger's queue holds, in arrival order. */
 enum mars_log_item_kind {
 	MARS_LOG_ITEM_WRITE,		/* a write or zeroes request with its extent */
@@ -143,8 +149,9 @@ struct mars_logger {
 
 	/* the dirty index: extents ordered by sector, possibly overlapping */
 	struct rb_root_cached index;
-	u64 dirty_bytes;		/* data bytes of extents not written back */
-	u64 dirty_limit;
+	u64 dirty_bytes;		/* data of logged extents not yet written back */
+	u64 reserved_bytes;		/* data held in memory: queued or dirty */
+	u64 dirty_limit;		/* bound of reserved_bytes */
 	wait_queue_head_t dirty_wait;	/* room under dirty_limit, writeback progress */
 
 	/* writeback */

@@ -247,7 +247,7 @@ static void mars_log_fail(struct mars_logger *lg, const char *what, int err)
 static void mars_log_unreserve(struct mars_logger *lg, struct mars_extent *ext)
 {
 	spin_lock(&lg->lock);
-	lg->dirty_bytes -= ext->zeroes ? 0 : ext->bytes;
+	lg->reserved_bytes -= mars_extent_charge(ext);
 	spin_unlock(&lg->lock);
 	wake_up_all(&lg->dirty_wait);
 	mars_extent_put(ext);
@@ -295,6 +295,7 @@ static void mars_log_commit(struct mars_logger *lg, struct list_head *batch)
 		cmd = container_of(it, struct mars_cmd, log_item);
 		mars_index_insert(lg, cmd->extent);
 		list_add_tail(&cmd->extent->wb_entry, &lg->wb_list);
+		lg->dirty_bytes += mars_extent_charge(cmd->extent);
 	}
 	spin_unlock(&lg->lock);
 
@@ -520,22 +521,23 @@ static void mars_log_work_fn(struct work_struct *work)
 /*
  * Waits until the extent's data fits under the dirty limit and reserves it.
  * A single write larger than the whole limit still goes when nothing else
- * is dirty, so no request can wait forever.
+ * is held, so no request can wait forever.
  */
 static void mars_log_reserve(struct mars_logger *lg, u32 bytes)
 {
 	for (;;) {
 		spin_lock(&lg->lock);
-		if (!lg->dirty_bytes || lg->dirty_bytes + bytes <= lg->dirty_limit) {
-			lg->dirty_bytes += bytes;
+		if (!lg->reserved_bytes ||
+		    lg->reserved_bytes + bytes <= lg->dirty_limit) {
+			lg->reserved_bytes += bytes;
 			spin_unlock(&lg->lock);
 			return;
 		}
 		spin_unlock(&lg->lock);
 		mars_writeback_kick(lg);
 		wait_event(lg->dirty_wait,
-			   READ_ONCE(lg->dirty_bytes) + bytes <= lg->dirty_limit ||
-			   !READ_ONCE(lg->dirty_bytes));
+			   READ_ONCE(lg->reserved_bytes) + bytes <= lg->dirty_limit ||
+			   !READ_ONCE(lg->reserved_bytes));
 	}
 }
 
@@ -567,7 +569,7 @@ bool mars_logger_submit(struct mars_dev *dev, struct mars_cmd *cmd)
 		cmd->extent = mars_extent_alloc(rq, zeroes);
 		if (!cmd->extent) {
 			spin_lock(&lg->lock);
-			lg->dirty_bytes -= zeroes ? 0 : blk_rq_bytes(rq);
+			lg->reserved_bytes -= zeroes ? 0 : blk_rq_bytes(rq);
 			spin_unlock(&lg->lock);
 			wake_up_all(&lg->dirty_wait);
 			mars_cmd_finish(cmd, -ENOMEM);

@@ -154,7 +154,8 @@ static void mars_wb_retire(struct mars_logger *lg, struct mars_extent **round,
 	spin_lock(&lg->lock);
 	for (i = 0; i < n; i++) {
 		mars_index_remove(lg, round[i]);
-		lg->dirty_bytes -= round[i]->zeroes ? 0 : round[i]->bytes;
+		lg->dirty_bytes -= mars_extent_charge(round[i]);
+		lg->reserved_bytes -= mars_extent_charge(round[i]);
 	}
 	lg->wb_generation = last->log_generation;
 	lg->wb_offset = last->log_end;
@@ -267,7 +268,8 @@ void mars_writeback_finish(struct mars_logger *lg)
 	spin_lock(&lg->lock);
 	list_for_each_entry(ext, &lg->wb_list, wb_entry) {
 		mars_index_remove(lg, ext);
-		lg->dirty_bytes -= ext->zeroes ? 0 : ext->bytes;
+		lg->dirty_bytes -= mars_extent_charge(ext);
+		lg->reserved_bytes -= mars_extent_charge(ext);
 	}
 	list_splice_init(&lg->wb_list, &left);
 	spin_unlock(&lg->lock);

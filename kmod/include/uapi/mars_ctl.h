@@ -110,7 +110,7 @@ struct mars_ctl_add_device {
 	__u32 logical_block_size;  /* out: of /dev/marsN */
 	__u32 reserved;            /* in: 0 */
 	/* v2 (MARS_CTL_ADD_F_LOG) */
-	__s32 log_fd;              /* in: the logfile, a regular file open for writing */
+	__s32 log_fd;              /* in: the logfile (regular file or block device), open for writing */
 	__u32 log_flags;           /* in: 0 */
 	__u64 log_offset;          /* in: append from here; a multiple of 8, at most the file size */
 	__u64 log_next_seq;        /* in: seq of the first record, > 0 */

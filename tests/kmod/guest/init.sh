@@ -98,6 +98,11 @@ run marstest logged emergency /dev/ram0 $LSIZE emergency $OUT $((OPS / 4))
 step "logged device continuing a logfile of the userspace writer"
 run marstest mixed /dev/ram0 mixed $OUT /hostlog $((OPS / 8))
 
+step "the daemon's primary on mars.ko (PrimaryRole, frontend=kmod)"
+mkdir -p /tmp/daemon
+run kmod_primary_test /tmp/daemon
+rm -rf /tmp/daemon
+
 step "add/remove churn"
 run marstest churn /tmp/backing.img $SIZE 50
 
