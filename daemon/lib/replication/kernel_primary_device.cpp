@@ -12,6 +12,7 @@
 #include "frontend/block_device_users.hpp"
 #include "log/logfile_create.hpp"
 #include "log/logfile_name.hpp"
+#include "resource/log_directory.hpp"
 #include "util/durable.hpp"
 #include "util/logger.hpp"
 #include "util/system_error.hpp"
@@ -48,6 +49,10 @@ constexpr auto kStuckWriteback = std::chrono::seconds(30);
 KernelPrimaryDevice::KernelPrimaryDevice(const PrimaryDeviceOptions& options)
     : options_(options), link_(options.device_directory, options.device_name), control_(options.control_path)
 {
+    if (auto index = control_.find(options_.device_name)) {
+        adopt(*index);
+        return;
+    }
     disk_.reset(::open(options_.disk.c_str(), O_RDWR | O_CLOEXEC));
     if (!disk_)
         util::throw_errno("opening disk " + options_.disk.string());
@@ -56,17 +61,64 @@ KernelPrimaryDevice::KernelPrimaryDevice(const PrimaryDeviceOptions& options)
                                false, direct);
 }
 
+bool KernelPrimaryDevice::serving(const std::filesystem::path& control_path, const std::string& device_name)
+{
+    if (!kmod::Control::available(control_path))
+        return false;
+    kmod::Control control(control_path);
+    return control.find(device_name).has_value();
+}
+
+// The kernel's current logfile is this host's newest: only the kernel
+// appends to it, and only marsd creates logfiles (one per rotation).
+void KernelPrimaryDevice::adopt(std::uint32_t index)
+{
+    auto q = control_.query(index);
+    const std::string what = "adopting /dev/mars" + std::to_string(index) + " (" + options_.device_name + ")";
+    if (!(q.dev_flags & MARS_CTL_DEV_F_LOG))
+        throw std::system_error(EEXIST, std::generic_category(),
+                                what + ": it was added without a log; remove it first");
+    if (q.device_bytes != options_.size)
+        throw std::system_error(EEXIST, std::generic_category(),
+                                what + ": it has " + std::to_string(q.device_bytes) + " bytes, the resource " +
+                                    std::to_string(options_.size));
+    std::uint32_t newest = 0;
+    for (const auto& file : resource::list_logfiles(options_.log_directory))
+        if (file.name.host == options_.host)
+            newest = std::max(newest, file.name.number);
+    if (newest < q.log_generation)
+        throw std::system_error(ENOENT, std::generic_category(),
+                                what + ": logfile generation " + std::to_string(q.log_generation) +
+                                    " but this host's newest logfile in " + options_.log_directory.string() +
+                                    " is number " + std::to_string(newest));
+    options_.logfile_number = newest - q.log_generation + 1;
+    options_.first_seq = 0; // unknown; only used before anything was written back
+    device_ = kmod::Device{index, q.dev_flags, q.logical_block_size};
+    adopted_ = true;
+    util::log(util::Priority::notice,
+              options_.resource + ": adopted " + device_->node().string() + " from mars.ko (" +
+                  kmod::state_name(q.state) + ", logging to log-" + std::to_string(newest) + ")",
+              {{"MARS_RESOURCE", options_.resource}});
+}
+
 KernelPrimaryDevice::~KernelPrimaryDevice()
 {
     if (!device_)
         return;
+    const std::string stays = device_->node().string() +
+                              " stays up with mars.ko, which keeps logging; marsd adopts it when it starts " +
+                              options_.resource + " again";
     try {
+        if (query().open_count > 0) {
+            auto users = frontend::find_block_device_users(device_->node());
+            util::log(util::Priority::notice,
+                      options_.resource + ": in use (" + (users.empty() ? "open" : users.describe()) + "); " + stays,
+                      {{"MARS_RESOURCE", options_.resource}});
+            return;
+        }
         remove_device();
     } catch (const std::exception& e) {
-        util::log(util::Priority::err,
-                  options_.resource + ": " + e.what() + "; " + device_->node().string() +
-                      " stays up with mars.ko, which keeps logging; unmount or close it and remove it with "
-                      "marsadm down after marsd is back",
+        util::log(util::Priority::err, options_.resource + ": " + e.what() + "; " + stays,
                   {{"MARS_RESOURCE", options_.resource}});
     }
 }
@@ -89,6 +141,10 @@ bool KernelPrimaryDevice::running() const
 
 void KernelPrimaryDevice::start()
 {
+    if (adopted_) {
+        link_.create(device_->node());
+        return;
+    }
     if (device_)
         return;
     kmod::AddDevice a;

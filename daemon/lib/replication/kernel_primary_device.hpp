@@ -7,6 +7,11 @@
 //
 // The kernel numbers its logfiles by generation (1 for the one it was
 // given, +1 per rotation); logfile number = first number + generation - 1.
+//
+// A device the module still serves under the same name (an earlier marsd
+// exited or died while it was in use) is adopted instead of created: the
+// kernel kept logging, so there is nothing to recover and its current
+// logfile is this host's newest one.
 #pragma once
 
 #include <cstdint>
@@ -22,10 +27,16 @@ namespace mars::replication {
 
 class KernelPrimaryDevice final : public PrimaryDevice {
   public:
-    // Opens the control device and the disk, creates the new logfile.
+    // Opens the control device and the disk, creates the new logfile; or
+    // adopts the device mars.ko serves under options.device_name (then
+    // options.logfile_number and first_seq are not used).
     explicit KernelPrimaryDevice(const PrimaryDeviceOptions& options);
+
+    // Whether mars.ko serves a device named `device_name` now (to adopt).
+    static bool serving(const std::filesystem::path& control_path, const std::string& device_name);
     // Removes the device if it is idle. A device still in use stays with
-    // the kernel (which keeps logging), and the journal says so.
+    // the kernel (which keeps logging) for the next marsd to adopt, and the
+    // journal says so.
     ~KernelPrimaryDevice() override;
 
     void start() override;
@@ -39,6 +50,7 @@ class KernelPrimaryDevice final : public PrimaryDevice {
     std::string problem() const override;
 
   private:
+    void adopt(std::uint32_t index);
     std::uint32_t logfile_of(std::uint32_t generation) const;
     mars_ctl_query query() const;
     // Removes /dev/marsN; `final`: the position everything is written back to.
@@ -50,6 +62,7 @@ class KernelPrimaryDevice final : public PrimaryDevice {
     util::UniqueFd disk_;
     util::UniqueFd log_; // the first logfile, until the kernel has it
     std::optional<kmod::Device> device_;
+    bool adopted_ = false;
     // After stop(): the position everything was written back to.
     std::optional<engine::ReplayPosition> final_position_;
     mutable std::mutex mutex_; // device_ and final_position_ against status readers

@@ -4,6 +4,7 @@
 
 #include "engine/recovery.hpp"
 #include "kmod/control.hpp"
+#include "replication/kernel_primary_device.hpp"
 #include "history/version_link.hpp"
 #include "log/log_reader.hpp"
 #include "log/logfile_name.hpp"
@@ -134,8 +135,14 @@ void PrimaryRole::start()
     try {
         const auto kind = frontend::choose_frontend(options_.config.frontend,
                                                     kmod::Control::available(options_.kmod_control));
-        recover_disk();
-        finish_logfiles_without_versionlink(next_logfile_);
+        // A device mars.ko kept serving (and logging) while marsd was away
+        // is adopted: the disk is live under it, so no recovery.
+        const bool adopt = kind == frontend::FrontendKind::kmod &&
+                           KernelPrimaryDevice::serving(options_.kmod_control, options_.device_name);
+        if (!adopt) {
+            recover_disk();
+            finish_logfiles_without_versionlink(next_logfile_);
+        }
 
         PrimaryDeviceOptions o;
         o.resource = options_.resource;
@@ -156,6 +163,10 @@ void PrimaryRole::start()
         {
             std::lock_guard lock(status_mutex_);
             device_ = std::move(device);
+        }
+        if (adopt) {
+            next_logfile_ = device_->logged_position().logfile_number;
+            finish_logfiles_without_versionlink(next_logfile_);
         }
         logfile_started_ = std::chrono::steady_clock::now();
         state_.set_maxnr(options_.resource, next_logfile_);

@@ -1,7 +1,8 @@
 // The daemon's primary on mars.ko, run inside the qemu guest of
 // tests/kmod/run (the host cannot load modules): the real PrimaryRole with
 // frontend = kmod on a real state tree, writing through /dev/mars/<name>,
-// rotating, refusing to stop while in use, stopping, restarting; then the
+// rotating, refusing to stop while in use, stopping, restarting, leaving
+// the device in use behind and adopting it with a new PrimaryRole; then the
 // userspace reader and crash recovery read every logfile the kernel wrote
 // and must rebuild exactly the bytes the device holds (cross format,
 // kernel -> userspace).
@@ -20,6 +21,7 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -69,7 +71,11 @@ struct Device {
         if (fd < 0)
             throw std::system_error(errno, std::generic_category(), "open " + path.string());
     }
-    ~Device() { ::close(fd); }
+    ~Device()
+    {
+        if (fd >= 0)
+            ::close(fd);
+    }
 };
 
 void* aligned(std::size_t n)
@@ -117,9 +123,9 @@ bool same_as(const fs::path& file, const std::vector<std::byte>& want, const std
     return true;
 }
 
-// Every logfile reads to a clean end; seq runs on across files; every
-// finished logfile ends with a rotation marker. Returns the records read.
-std::uint64_t check_logfiles(const fs::path& dir, std::uint32_t rotated_before)
+// Every logfile reads to a clean end; seq runs on across files; the
+// logfiles in `rotated` end with a rotation marker. Returns the records read.
+std::uint64_t check_logfiles(const fs::path& dir, const std::set<std::uint32_t>& rotated)
 {
     std::uint64_t records = 0, writes = 0, expect = 1;
     for (const auto& file : resource::list_logfiles(dir)) {
@@ -138,7 +144,7 @@ std::uint64_t check_logfiles(const fs::path& dir, std::uint32_t rotated_before)
         check(reader.position() == fs::file_size(file.path),
               file.name.str() + ": read " + std::to_string(reader.position()) + " of " +
                   std::to_string(fs::file_size(file.path)) + " bytes");
-        if (file.name.number < rotated_before)
+        if (rotated.count(file.name.number))
             check(last_is_rotate, file.name.str() + " was rotated but does not end with a rotation marker");
         if (reader.expected_seq())
             expect = *reader.expected_seq();
@@ -248,9 +254,41 @@ void run(const fs::path& work)
     }
     same_as(work / "disk.img", shadow, "disk after the second stop");
 
+    // marsd goes away while the device is in use: the device stays with
+    // the kernel, which keeps logging; the next PrimaryRole adopts it.
+    std::uint32_t adopted_rotation = 0;
+    {
+        auto first = std::make_unique<replication::PrimaryRole>(primary_options(work), state, [] {});
+        first->start();
+        const auto node = fs::read_symlink(device);
+        write_random(device, shadow, 100, rng);
+        Device held(device);
+        first.reset(); // busy: stays
+        check(fs::exists(node), node.string() + " was removed although it was in use");
+        write_random(node, shadow, 100, rng); // marsd is away; the kernel logs on
+
+        replication::PrimaryRole second(primary_options(work), state, [] {});
+        second.start();
+        check(fs::read_symlink(device) == node,
+              "the adopting primary links " + device.string() + " to " + fs::read_symlink(device).string() +
+                  ", want " + node.string());
+        adopted_rotation = resource::ReplayLink::parse(second.logged_position())->position.logfile_number;
+        write_random(device, shadow, 100, rng);
+        same_as(device, shadow, "device read-back after adoption");
+        second.rotate();
+        write_random(device, shadow, 50, rng);
+        ::close(held.fd);
+        held.fd = -1;
+        second.stop();
+        auto info = state.info(kRes);
+        check(info && info->hosts.at(kHost).versions.count(adopted_rotation),
+              "versionlink of log " + std::to_string(adopted_rotation) + " after the adopting primary rotated");
+    }
+    same_as(work / "disk.img", shadow, "disk after the adopting primary stopped");
+
     // Kernel -> userspace: the reader and recovery rebuild the device from
     // all logfiles on a zero disk.
-    check_logfiles(state.directory(kRes), 3);
+    check_logfiles(state.directory(kRes), {1, 2, adopted_rotation});
     {
         std::FILE* f = std::fopen((work / "zero.img").c_str(), "w");
         std::fclose(f);
