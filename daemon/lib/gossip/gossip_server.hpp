@@ -1,19 +1,14 @@
 // The meta port's server side: answers peers' pulls of the state tree
 // (get_entries), takes the bootstrap push of a joining host (push_entries)
-// and pings. One thread accepts, one thread per connection serves; every
-// blocking call has a deadline so stop() returns promptly.
+// and pings. The connections are net::ConnectionServer's.
 #pragma once
 
-#include <atomic>
+#include <chrono>
 #include <functional>
-#include <list>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "cluster/cluster_state.hpp"
-#include "net/listener.hpp"
+#include "net/connection_server.hpp"
 #include "net/security.hpp"
 #include "tree/state_tree.hpp"
 
@@ -36,33 +31,21 @@ public:
     GossipServer(tree::StateTree& tree, tree::LamportClock& clock, cluster::ClusterState& cluster,
                  ServerOptions options, std::function<void()> tree_changed,
                  std::function<void(const std::string& host)> peer_notified);
-    ~GossipServer();
+    ~GossipServer() = default;
     GossipServer(const GossipServer&) = delete;
     GossipServer& operator=(const GossipServer&) = delete;
 
-    std::uint16_t port() const { return listener_.port(); }
+    std::uint16_t port() const { return server_.port(); }
 
 private:
-    struct Connection {
-        std::thread thread;
-        std::atomic<bool> done{false};
-    };
-
-    void accept_loop();
-    void serve(net::Listener::Pending pending);
-    void reap_finished();
+    void session(net::Channel& channel, const net::PeerInfo& peer);
 
     tree::StateTree& tree_;
     tree::LamportClock& clock_;
     cluster::ClusterState& cluster_;
-    ServerOptions options_;
     std::function<void()> tree_changed_;
     std::function<void(const std::string&)> peer_notified_;
-    net::Listener listener_;
-    std::atomic<bool> stopping_{false};
-    std::mutex connections_mutex_;
-    std::list<Connection> connections_;
-    std::thread acceptor_;
+    net::ConnectionServer server_; // last: its threads use the members above
 };
 
 } // namespace mars::gossip

@@ -1,27 +1,20 @@
 // The server side of the log fetch port (7778) and the full sync port
-// (7779): marsd runs one TransferServer per port. One thread accepts, one
-// thread per connection authenticates (TLS, then the mars handshake) and
-// answers requests (request_handler.hpp). Every blocking call has a
-// deadline and the destructor shuts every connection's socket down, so
-// stopping takes at most one accept poll.
+// (7779): marsd runs one TransferServer per port. The connections are
+// net::ConnectionServer's; each answers requests with a RequestHandler
+// (request_handler.hpp).
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <list>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
-#include "net/listener.hpp"
+#include "net/connection_server.hpp"
 #include "net/security.hpp"
 #include "transfer/token_bucket.hpp"
 #include "tree/lamport_clock.hpp"
-#include "util/unique_fd.hpp"
 
 namespace mars::transfer {
 
@@ -51,36 +44,19 @@ class TransferServer {
   public:
     // Listens at once; throws net::NetError if the port or security settings are unusable.
     TransferServer(tree::LamportClock& clock, ServerOptions options, ResourceAccess access);
-    ~TransferServer(); // stops promptly (all blocking calls have deadlines)
+    ~TransferServer() = default; // stops promptly (all blocking calls have deadlines)
     TransferServer(const TransferServer&) = delete;
     TransferServer& operator=(const TransferServer&) = delete;
 
-    std::uint16_t port() const { return listener_.port(); }
+    std::uint16_t port() const { return server_.port(); }
 
   private:
-    struct Connection {
-        std::thread thread;
-        std::atomic<bool> done{false};
-        // A second descriptor of the connection's socket: shutdown() on it
-        // wakes the serving thread at stop, and it cannot be closed (and its
-        // number reused) under us while the thread runs.
-        util::UniqueFd stop_handle;
-    };
+    void session(net::Channel& channel, const net::PeerInfo& peer);
 
-    void accept_loop();
-    void serve(net::Listener::Pending pending);
-    void reap_finished();
-    const char* port_name() const;
-
-    tree::LamportClock& clock_;
     ServerOptions options_;
     ResourceAccess access_;
     TokenBucket bucket_;
-    net::Listener listener_;
-    std::atomic<bool> stopping_{false};
-    std::mutex connections_mutex_;
-    std::list<Connection> connections_;
-    std::thread acceptor_;
+    net::ConnectionServer server_; // last: its threads use the members above
 };
 
 } // namespace mars::transfer
