@@ -75,6 +75,17 @@ config::ResourceConfig ResourceManager::load_config(const std::string& res) cons
     return config::load_resource_config(path);
 }
 
+// The INI of a resource this host is a member of: its disk, if it names
+// one, must be the disk this host joined with (the tree's data-<host>).
+config::ResourceConfig ResourceManager::load_member_config(const std::string& res, const std::string& joined_disk) const
+{
+    config::ResourceConfig rc = load_config(res);
+    if (!rc.disk.empty() && rc.disk != joined_disk)
+        throw ResourceError("the disk in " + (ctx_.config.resource_directory / (res + ".conf")).string() + " (" +
+                            rc.disk.string() + ") is not the one this host joined with (" + joined_disk + ")");
+    return rc;
+}
+
 void ResourceManager::create(const std::string& res, const std::string& disk, const std::string& device,
                              std::uint64_t size)
 {
@@ -369,10 +380,7 @@ void ResourceManager::start_primary(const std::string& res, const resource::Reso
     po.device_name = me.device.empty() ? res : me.device;
     po.device_directory = ctx_.config.device_directory;
     po.run_directory = ctx_.config.run_directory;
-    po.config = load_config(res);
-    if (!po.config.disk.empty() && po.config.disk != po.disk)
-        throw ResourceError("the disk in " + (ctx_.config.resource_directory / (res + ".conf")).string() + " (" +
-                            po.config.disk.string() + ") is not the one this host joined with (" + me.disk + ")");
+    po.config = load_member_config(res, me.disk);
     po.rotation.max_bytes = ctx_.config.rotate_size;
     po.rotation.max_age_ns =
         ctx_.config.rotate_age_seconds ? ctx_.config.rotate_age_seconds * 1'000'000'000ull : UINT64_MAX;
@@ -385,10 +393,7 @@ void ResourceManager::start_primary(const std::string& res, const resource::Reso
 void ResourceManager::start_secondary(const std::string& res, const resource::ResourceInfo& info, Running& run)
 {
     const auto& me = info.hosts.at(ctx_.config.name);
-    const config::ResourceConfig rc = load_config(res);
-    if (!rc.disk.empty() && rc.disk != me.disk)
-        throw ResourceError("the disk in " + (ctx_.config.resource_directory / (res + ".conf")).string() + " (" +
-                            rc.disk.string() + ") is not the one this host joined with (" + me.disk + ")");
+    const config::ResourceConfig rc = load_member_config(res, me.disk);
     replication::SecondaryOptions so;
     so.resource = res;
     so.host = ctx_.config.name;

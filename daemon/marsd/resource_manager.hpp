@@ -86,6 +86,7 @@ class ResourceManager {
     };
 
     config::ResourceConfig load_config(const std::string& res) const;
+    config::ResourceConfig load_member_config(const std::string& res, const std::string& joined_disk) const;
     void reconcile_one(const std::string& res);
     void start_primary(const std::string& res, const resource::ResourceInfo& info, Running& run);
     void start_secondary(const std::string& res, const resource::ResourceInfo& info, Running& run);

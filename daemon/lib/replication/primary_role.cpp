@@ -108,24 +108,36 @@ void PrimaryRole::finish_logfiles_without_versionlink(std::uint32_t before)
     for (const auto& file : resource::list_logfiles(log_directory())) {
         if (file.name.host != options_.host || file.name.number >= before || versions.count(file.name.number))
             continue;
-        auto previous = versions.find(file.name.number - 1);
-        std::optional<history::VersionLink> prev;
-        if (previous != versions.end())
-            prev = history::VersionLink::parse(previous->second);
-        if (!prev) {
-            util::log(util::Priority::err,
-                      options_.resource + ": cannot write the versionlink of " + file.name.str() + ": version-" +
-                          std::to_string(file.name.number - 1) + "-" + options_.host + " is missing or unreadable",
+        const std::uint64_t length = valid_length(file.path);
+        if (auto link = publish_versionlink(file.name.number, length, versions)) {
+            versions[file.name.number] = *link;
+            util::log(util::Priority::info,
+                      options_.resource + ": finished " + file.name.str() + " at " + std::to_string(length) + " bytes",
                       {{"MARS_RESOURCE", options_.resource}});
-            continue;
         }
-        auto link = history::chain(*prev, file.name.number, options_.host, valid_length(file.path));
-        state_.publish_version(options_.resource, file.name.number, link.str());
-        versions[file.name.number] = link.str();
-        util::log(util::Priority::info,
-                  options_.resource + ": finished " + file.name.str() + " at " + std::to_string(link.length) + " bytes",
-                  {{"MARS_RESOURCE", options_.resource}});
     }
+}
+
+// The versionlink of our finished logfile `number`, chained to ours of
+// number - 1 (from `versions`). Returns it, or nullopt (with a journal
+// line) when the previous one is missing or unreadable.
+std::optional<std::string> PrimaryRole::publish_versionlink(std::uint32_t number, std::uint64_t length,
+                                                            const std::map<std::uint32_t, std::string>& versions)
+{
+    std::optional<history::VersionLink> previous;
+    if (auto it = versions.find(number - 1); it != versions.end())
+        previous = history::VersionLink::parse(it->second);
+    if (!previous) {
+        util::log(util::Priority::err,
+                  options_.resource + ": cannot write the versionlink of " +
+                      log::LogfileName{number, options_.host}.str() + ": version-" + std::to_string(number - 1) +
+                      "-" + options_.host + " is missing or unreadable",
+                  {{"MARS_RESOURCE", options_.resource}});
+        return std::nullopt;
+    }
+    std::string link = history::chain(*previous, number, options_.host, length).str();
+    state_.publish_version(options_.resource, number, link);
+    return link;
 }
 
 void PrimaryRole::start()
@@ -247,21 +259,9 @@ void PrimaryRole::rotate_now(const char* why)
     const log::LogfileName name{finished, options_.host};
     const std::uint64_t length = std::filesystem::file_size(log_directory() / name.str());
     auto info = state_.info(options_.resource);
-    std::optional<history::VersionLink> previous;
-    if (info && info->hosts.count(options_.host)) {
-        const auto& versions = info->hosts.at(options_.host).versions;
-        if (auto it = versions.find(finished - 1); it != versions.end())
-            previous = history::VersionLink::parse(it->second);
-    }
-    if (previous) {
-        state_.publish_version(options_.resource, finished,
-                               history::chain(*previous, finished, options_.host, length).str());
-    } else {
-        util::log(util::Priority::err,
-                  options_.resource + ": no versionlink for " + name.str() + ": version-" +
-                      std::to_string(finished - 1) + "-" + options_.host + " is missing",
-                  {{"MARS_RESOURCE", options_.resource}});
-    }
+    publish_versionlink(finished, length,
+                        info && info->hosts.count(options_.host) ? info->hosts.at(options_.host).versions
+                                                                  : std::map<std::uint32_t, std::string>{});
     state_.set_maxnr(options_.resource, finished + 1);
     publish_position(tree::Durability::proof);
     util::log(util::Priority::info,

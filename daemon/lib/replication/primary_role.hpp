@@ -18,8 +18,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "config/resource_config.hpp"
@@ -78,6 +80,8 @@ class PrimaryRole {
   private:
     void recover_disk();
     void finish_logfiles_without_versionlink(std::uint32_t before);
+    std::optional<std::string> publish_versionlink(std::uint32_t number, std::uint64_t length,
+                                                   const std::map<std::uint32_t, std::string>& versions);
     void publish_position(tree::Durability durability);
     void rotate_now(const char* why);
     std::filesystem::path log_directory() const;
