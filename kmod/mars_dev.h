@@ -85,6 +85,7 @@ struct mars_extent {
 	u64 offset;			/* device byte offset */
 	u32 bytes;
 	bool zeroes;			/* no data: reads as zeroes */
+	u32 crc;			/* CRC32C of the data, as the record stores it */
 	u64 seq;			/* of its record */
 	u32 log_generation;		/* logfile of its record ... */
 	u64 log_end;			/* ... and the offset after it */

@@ -23,7 +23,11 @@
 
 #include "mars_dev.h"
 
-/* An extent for a write or zeroes request, with the request's data copied. */
+/*
+ * An extent for a write or zeroes request, with the request's data copied
+ * and checksummed. This runs in the request's own worker, many in
+ * parallel, so the logger's single work item only lays out records.
+ */
 struct mars_extent *mars_extent_alloc(struct request *rq, bool zeroes)
 {
 	struct mars_extent *ext = kzalloc(sizeof(*ext), GFP_NOIO);
@@ -43,6 +47,7 @@ struct mars_extent *mars_extent_alloc(struct request *rq, bool zeroes)
 			return NULL;
 		}
 		mars_pbuf_from_rq(&ext->data, rq);
+		ext->crc = ~mars_pbuf_crc32c(&ext->data, 0, ext->bytes, ~0U);
 	}
 	return ext;
 }

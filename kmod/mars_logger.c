@@ -141,7 +141,7 @@ static size_t mars_log_put_write(struct mars_logger *lg, struct mars_pbuf *buf,
 	struct mars_extent *ext = cmd->extent;
 	u32 stored = ext->zeroes ? 0 : ext->bytes;
 	u16 flags = ext->zeroes ? MARS_LOG_F_ZEROES : 0;
-	u32 crc = stored ? ~mars_pbuf_crc32c(&ext->data, 0, stored, ~0U) : 0;
+	u32 crc = stored ? ext->crc : 0;
 	size_t size = MARS_LOG_RECORD_SIZE(stored);
 	struct mars_log_header h;
 
