@@ -91,56 +91,34 @@ static const char * const mars_state_names[] = {
 	[MARS_CTL_STATE_FAILED] = "failed",
 };
 
-/* The log fields of QUERY, which the position attributes show. */
+/* The log fields of QUERY, which the attributes below show. */
 static void mars_dev_log_query(struct device *d, struct mars_ctl_query *q)
 {
 	memset(q, 0, sizeof(*q));
 	mars_logger_fill_query(mars_dev_of(d), q);
 }
 
-static ssize_t state_show(struct device *d, struct device_attribute *attr,
-			  char *buf)
-{
-	struct mars_ctl_query q;
+/* A read-only attribute printing fields of QUERY (variable q). */
+#define MARS_QUERY_ATTR(_name, _fmt, ...)				\
+	static ssize_t _name##_show(struct device *d,			\
+				    struct device_attribute *attr,	\
+				    char *buf)				\
+	{								\
+		struct mars_ctl_query q;				\
+									\
+		mars_dev_log_query(d, &q);				\
+		return sysfs_emit(buf, _fmt "\n", __VA_ARGS__);		\
+	}								\
+	static DEVICE_ATTR_RO(_name)
 
-	mars_dev_log_query(d, &q);
-	return sysfs_emit(buf, "%s\n", mars_state_names[q.state]);
-}
-static DEVICE_ATTR_RO(state);
-
+MARS_QUERY_ATTR(state, "%s", mars_state_names[q.state]);
 /* "<generation> <durable offset> <next seq>"; pollable */
-static ssize_t log_position_show(struct device *d,
-				 struct device_attribute *attr, char *buf)
-{
-	struct mars_ctl_query q;
-
-	mars_dev_log_query(d, &q);
-	return sysfs_emit(buf, "%u %llu %llu\n", q.log_generation,
-			  q.log_durable, q.log_next_seq);
-}
-static DEVICE_ATTR_RO(log_position);
-
+MARS_QUERY_ATTR(log_position, "%u %llu %llu", q.log_generation, q.log_durable,
+		q.log_next_seq);
 /* "<generation> <offset> <seq>"; pollable */
-static ssize_t writeback_position_show(struct device *d,
-				       struct device_attribute *attr, char *buf)
-{
-	struct mars_ctl_query q;
-
-	mars_dev_log_query(d, &q);
-	return sysfs_emit(buf, "%u %llu %llu\n", q.writeback_generation,
-			  q.writeback_offset, q.writeback_seq);
-}
-static DEVICE_ATTR_RO(writeback_position);
-
-static ssize_t dirty_bytes_show(struct device *d,
-				struct device_attribute *attr, char *buf)
-{
-	struct mars_ctl_query q;
-
-	mars_dev_log_query(d, &q);
-	return sysfs_emit(buf, "%llu\n", q.dirty_bytes);
-}
-static DEVICE_ATTR_RO(dirty_bytes);
+MARS_QUERY_ATTR(writeback_position, "%u %llu %llu", q.writeback_generation,
+		q.writeback_offset, q.writeback_seq);
+MARS_QUERY_ATTR(dirty_bytes, "%llu", q.dirty_bytes);
 
 static struct attribute *mars_dev_attrs[] = {
 	&dev_attr_name.attr,

@@ -229,7 +229,7 @@ int mars_io_backing_zero(struct mars_dev *dev, loff_t pos, loff_t len,
 			 bool keep_allocated);
 
 /* mars_pbuf.c */
-int mars_pbuf_alloc(struct mars_pbuf *pb, size_t bytes);
+int mars_pbuf_alloc(struct mars_pbuf *pb, size_t bytes, bool zero);
 void mars_pbuf_free(struct mars_pbuf *pb);
 void mars_pbuf_write(struct mars_pbuf *pb, size_t off, const void *src,
 		     size_t len);

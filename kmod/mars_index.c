@@ -42,7 +42,7 @@ struct mars_extent *mars_extent_alloc(struct request *rq, bool zeroes)
 	ext->node.start = blk_rq_pos(rq);
 	ext->node.last = blk_rq_pos(rq) + (ext->bytes >> SECTOR_SHIFT) - 1;
 	if (!zeroes) {
-		if (mars_pbuf_alloc(&ext->data, ext->bytes)) {
+		if (mars_pbuf_alloc(&ext->data, ext->bytes, false)) {
 			kfree(ext);
 			return NULL;
 		}

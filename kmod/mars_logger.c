@@ -461,7 +461,7 @@ static bool mars_log_round(struct mars_logger *lg)
 	}
 
 	if (mars_pbuf_alloc(&buf, bytes + (lg->log_direct ?
-		    MARS_CTL_LOG_ALIGN + MARS_LOG_HEADER_SIZE : 0))) {
+		    MARS_CTL_LOG_ALIGN + MARS_LOG_HEADER_SIZE : 0), true)) {
 		mars_log_fail_batch(lg, &batch, -ENOMEM);
 		return true;
 	}

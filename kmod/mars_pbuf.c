@@ -18,9 +18,14 @@
 
 #include "mars_dev.h"
 
-/* Zeroed pages for `bytes` bytes; GFP_NOIO: we are on the IO path. */
-int mars_pbuf_alloc(struct mars_pbuf *pb, size_t bytes)
+/*
+ * Pages for `bytes` bytes, zeroed with `zero` (a log append's fill bytes
+ * must be zero; a write's data is copied over every byte anyway). GFP_NOIO:
+ * we are on the IO path.
+ */
+int mars_pbuf_alloc(struct mars_pbuf *pb, size_t bytes, bool zero)
 {
+	gfp_t gfp = GFP_NOIO | (zero ? __GFP_ZERO : 0);
 	unsigned int i, nr = DIV_ROUND_UP(bytes, PAGE_SIZE);
 
 	pb->bytes = bytes;
@@ -32,7 +37,7 @@ int mars_pbuf_alloc(struct mars_pbuf *pb, size_t bytes)
 	if (!pb->pages)
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
-		pb->pages[i] = alloc_page(GFP_NOIO | __GFP_ZERO);
+		pb->pages[i] = alloc_page(gfp);
 		if (!pb->pages[i]) {
 			pb->nr_pages = i;
 			mars_pbuf_free(pb);

@@ -174,28 +174,26 @@ void KernelPrimaryDevice::start()
     log_.reset();
 }
 
-engine::ReplayPosition KernelPrimaryDevice::logged_position() const
+engine::ReplayPosition KernelPrimaryDevice::writeback_of(const mars_ctl_query& q) const
 {
-    std::lock_guard lock(mutex_);
-    if (final_position_)
-        return *final_position_;
-    if (!device_)
-        return {options_.logfile_number, options_.host, 0, options_.first_seq};
-    auto q = query();
-    return {logfile_of(q.log_generation), options_.host, q.log_durable, q.log_next_seq};
-}
-
-engine::ReplayPosition KernelPrimaryDevice::writeback_position() const
-{
-    std::lock_guard lock(mutex_);
-    if (final_position_)
-        return *final_position_;
-    if (!device_)
-        return {options_.logfile_number, options_.host, 0, options_.first_seq};
-    auto q = query();
     // seq 0: nothing written back yet, the log's first record is next
     std::uint64_t next = q.writeback_seq ? q.writeback_seq + 1 : options_.first_seq;
     return {logfile_of(q.writeback_generation), options_.host, q.writeback_offset, next};
+}
+
+// What the module reports now; the final position after stop(), and the
+// start of the new logfile before start().
+engine::ReplayPosition KernelPrimaryDevice::position(bool writeback) const
+{
+    std::lock_guard lock(mutex_);
+    if (final_position_)
+        return *final_position_;
+    if (!device_)
+        return {options_.logfile_number, options_.host, 0, options_.first_seq};
+    auto q = query();
+    if (writeback)
+        return writeback_of(q);
+    return {logfile_of(q.log_generation), options_.host, q.log_durable, q.log_next_seq};
 }
 
 engine::IoResult KernelPrimaryDevice::rotate()
@@ -256,8 +254,7 @@ void KernelPrimaryDevice::stop()
                   options_.resource + ": writeback of " + std::to_string(q.dirty_bytes) +
                       " bytes is stuck; removing the device anyway (the log has them; recovery replays them)",
                   {{"MARS_RESOURCE", options_.resource}});
-    std::uint64_t next = q.writeback_seq ? q.writeback_seq + 1 : options_.first_seq;
-    remove_device(engine::ReplayPosition{logfile_of(q.writeback_generation), options_.host, q.writeback_offset, next});
+    remove_device(writeback_of(q));
 }
 
 void KernelPrimaryDevice::remove_device(std::optional<engine::ReplayPosition> final)

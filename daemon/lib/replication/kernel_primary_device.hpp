@@ -42,8 +42,8 @@ class KernelPrimaryDevice final : public PrimaryDevice {
     void start() override;
     void stop() override;
     bool running() const override;
-    engine::ReplayPosition writeback_position() const override;
-    engine::ReplayPosition logged_position() const override;
+    engine::ReplayPosition writeback_position() const override { return position(true); }
+    engine::ReplayPosition logged_position() const override { return position(false); }
     engine::IoResult rotate() override;
     std::filesystem::path device_path() const override { return link_.path(); }
     frontend::FrontendKind kind() const override { return frontend::FrontendKind::kmod; }
@@ -52,6 +52,8 @@ class KernelPrimaryDevice final : public PrimaryDevice {
   private:
     void adopt(std::uint32_t index);
     std::uint32_t logfile_of(std::uint32_t generation) const;
+    engine::ReplayPosition writeback_of(const mars_ctl_query& q) const;
+    engine::ReplayPosition position(bool writeback) const;
     mars_ctl_query query() const;
     // Removes /dev/marsN; `final`: the position everything is written back to.
     void remove_device(std::optional<engine::ReplayPosition> final = std::nullopt);
