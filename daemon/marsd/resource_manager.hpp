@@ -57,6 +57,9 @@ class ResourceManager {
     explicit ResourceManager(ResourceManagerContext context);
     ~ResourceManager();
     ResourceManager(const ResourceManager&) = delete;
+
+    // The resource entries of the tree, read-only (the bus lists from it).
+    const resource::ResourceState& state() const { return state_; }
     ResourceManager& operator=(const ResourceManager&) = delete;
 
     // Commands (D-Bus). Throw resource::ResourceError or std::invalid_argument

@@ -119,7 +119,7 @@ int method_list_resources(sd_bus_message* m, void* userdata, sd_bus_error* error
         int r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
             r = sd_bus_message_open_container(reply, 'a', "(so)");
-        for (const auto& res : resources_in(c.tree))
+        for (const auto& res : resources_in(resource::ResourceState(c.tree, c.config.name)))
             if (r >= 0)
                 r = sd_bus_message_append(reply, "(so)", res.name.c_str(), resource_path(res.name).c_str());
         if (r >= 0)

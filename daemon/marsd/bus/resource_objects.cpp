@@ -14,9 +14,9 @@ namespace {
 
 constexpr std::string_view kResourceDirPrefix = "resource-";
 
-const tree::StateTree& tree_of(void* userdata)
+const resource::ResourceState& state_of(void* userdata)
 {
-    return static_cast<ResourceObjects*>(userdata)->tree();
+    return static_cast<ResourceObjects*>(userdata)->state();
 }
 
 // The resource a path names, if the tree has it.
@@ -27,7 +27,7 @@ std::optional<ResourceView> resource_at(const char* path, void* userdata)
         return std::nullopt;
     std::string n = name;
     std::free(name);
-    for (auto& r : resources_in(tree_of(userdata)))
+    for (auto& r : resources_in(state_of(userdata)))
         if (r.name == n)
             return r;
     return std::nullopt;
@@ -43,7 +43,7 @@ int find_object(sd_bus*, const char* path, const char*, void* userdata, void** f
 
 int enumerate(sd_bus*, const char*, void* userdata, char*** nodes, sd_bus_error*)
 {
-    auto all = resources_in(tree_of(userdata));
+    auto all = resources_in(state_of(userdata));
     char** list = static_cast<char**>(std::calloc(all.size() + 1, sizeof(char*)));
     if (!list)
         return -ENOMEM;
@@ -282,30 +282,18 @@ std::string resource_path(const std::string& name)
     return out;
 }
 
-std::vector<ResourceView> resources_in(const tree::StateTree& tree)
+std::vector<ResourceView> resources_in(const resource::ResourceState& state)
 {
-    // One pass over resource-* entries, grouped by directory.
-    std::map<std::string, ResourceView> found;
-    for (const auto& e : tree.list(kResourceDirPrefix)) {
-        auto slash = e.key.find('/');
-        if (slash == std::string::npos)
-            continue;
-        std::string name = e.key.substr(kResourceDirPrefix.size(), slash - kResourceDirPrefix.size());
-        if (!config::check_resource_name(name).empty())
-            continue;
-        ResourceView& r = found[name];
-        r.name = name;
-        std::string rest = e.key.substr(slash + 1);
-        if (rest == "size")
-            r.size = config::parse_unsigned(e.value).value_or(0);
-        else if (rest == "primary")
-            r.primary = e.value == "(none)" ? "" : e.value;
-        else if (rest.rfind("data-", 0) == 0)
-            r.members.push_back(rest.substr(5));
-    }
     std::vector<ResourceView> out;
-    for (auto& [name, r] : found)
+    for (const auto& name : state.names()) {
+        auto info = state.info(name);
+        if (!info)
+            continue;
+        ResourceView r{name, info->size, info->primary, {}};
+        for (const auto& [host, entry] : info->hosts)
+            r.members.push_back(host);
         out.push_back(std::move(r));
+    }
     return out;
 }
 
@@ -330,7 +318,7 @@ ResourceObjects::~ResourceObjects()
 void ResourceObjects::publish_changes()
 {
     std::map<std::string, std::map<std::string, std::string>> now;
-    for (auto& view : resources_in(ctx_.tree)) {
+    for (auto& view : resources_in(ctx_.manager.state())) {
         PropertyValue value = value_of(*this, view);
         auto& props = now[view.name];
         for (const char* name : kChangingProperties)

@@ -32,7 +32,8 @@ struct ResourceView {
     friend bool operator==(const ResourceView&, const ResourceView&) = default;
 };
 
-std::vector<ResourceView> resources_in(const tree::StateTree& tree);
+// The resources in the tree (resource::ResourceState::names()), as the bus shows them.
+std::vector<ResourceView> resources_in(const resource::ResourceState& state);
 
 struct ResourceContext {
     const tree::StateTree& tree;
@@ -52,6 +53,7 @@ class ResourceObjects {
     void publish_changes();
 
     const tree::StateTree& tree() const { return ctx_.tree; }
+    const resource::ResourceState& state() const { return ctx_.manager.state(); }
     ResourceContext& context() { return ctx_; }
 
   private:
