@@ -308,6 +308,9 @@ ResourceStatus PrimaryRole::status() const
     if (auto problem = device_->problem(); !problem.empty() && s.last_error.empty())
         s.last_error = problem;
     s.primary_position = resource::ReplayLink{device_->logged_position(), 0}.str();
+    // The live writeback position: replay-<host> in the tree follows it only
+    // on the tick, and a view right after writes would show it lagging.
+    s.replay_position = resource::ReplayLink{device_->writeback_position(), 0}.str();
     s.fetch_position = s.primary_position;
     return s;
 }
