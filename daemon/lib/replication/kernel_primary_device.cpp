@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,19 +12,13 @@
 #include "log/logfile_create.hpp"
 #include "log/logfile_name.hpp"
 #include "resource/log_directory.hpp"
+#include "tree/lamport_clock.hpp"
 #include "util/durable.hpp"
 #include "util/logger.hpp"
 #include "util/system_error.hpp"
 
 namespace mars::replication {
 namespace {
-
-std::uint64_t realtime_ns()
-{
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<std::uint64_t>(ts.tv_nsec);
-}
 
 // devtmpfs creates /dev/marsN while ADD_DEVICE runs; under a plain /dev
 // (a container) udev may take a moment.
@@ -154,7 +147,7 @@ void KernelPrimaryDevice::start()
     a.log_fd = log_.get();
     a.log_offset = 0;
     a.next_seq = options_.first_seq;
-    a.min_stamp_ns = realtime_ns();
+    a.min_stamp_ns = tree::realtime_ns();
     a.dirty_limit = std::clamp<std::uint64_t>(options_.memory_limit, MARS_CTL_DIRTY_LIMIT_MIN,
                                               MARS_CTL_DIRTY_LIMIT_MAX);
     kmod::Device device = control_.add(a);
