@@ -243,13 +243,19 @@ static void mars_log_fail(struct mars_logger *lg, const char *what, int err)
 	mars_logger_notify(dev, "state");
 }
 
-/* Gives back the memory an extent reserved under the dirty limit. */
-static void mars_log_unreserve(struct mars_logger *lg, struct mars_extent *ext)
+/* Gives back `bytes` reserved under the dirty limit. */
+static void mars_log_release(struct mars_logger *lg, u64 bytes)
 {
 	spin_lock(&lg->lock);
-	lg->reserved_bytes -= mars_extent_charge(ext);
+	lg->reserved_bytes -= bytes;
 	spin_unlock(&lg->lock);
 	wake_up_all(&lg->dirty_wait);
+}
+
+/* Gives back the memory an extent reserved, and the extent. */
+static void mars_log_unreserve(struct mars_logger *lg, struct mars_extent *ext)
+{
+	mars_log_release(lg, mars_extent_charge(ext));
 	mars_extent_put(ext);
 }
 
@@ -568,10 +574,7 @@ bool mars_logger_submit(struct mars_dev *dev, struct mars_cmd *cmd)
 		mars_log_reserve(lg, zeroes ? 0 : blk_rq_bytes(rq));
 		cmd->extent = mars_extent_alloc(rq, zeroes);
 		if (!cmd->extent) {
-			spin_lock(&lg->lock);
-			lg->reserved_bytes -= zeroes ? 0 : blk_rq_bytes(rq);
-			spin_unlock(&lg->lock);
-			wake_up_all(&lg->dirty_wait);
+			mars_log_release(lg, zeroes ? 0 : blk_rq_bytes(rq));
 			mars_cmd_finish(cmd, -ENOMEM);
 			return true;
 		}
